@@ -1,0 +1,56 @@
+# Two commands do everything on a fresh machine:
+#   make course   build the book, release the assignments, grade the examples
+#   make test     run the test suite (what CI runs)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+STAMP := $(VENV)/.installed
+MATHJAX_VERSION := 3.2.2
+MATHJAX := .cache/static/mathjax/tex-chtml.js
+ASSIGNMENTS := assignment1
+
+.PHONY: course test env book release grade browser clean
+
+course: env
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	$(BIN)/python -m autograder course $(ASSIGNMENTS)
+
+test: env browser
+	$(BIN)/python -m pytest
+
+env: $(STAMP) $(MATHJAX)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required; run make PYTHON=python3.11"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+# MathJax is served from the built book so that math renders offline.
+$(MATHJAX):
+	rm -rf .cache/mathjax && mkdir -p .cache/mathjax .cache/static
+	cd .cache/mathjax && npm pack --silent mathjax@$(MATHJAX_VERSION) && tar xzf mathjax-$(MATHJAX_VERSION).tgz
+	rm -rf .cache/static/mathjax && mv .cache/mathjax/package/es5 .cache/static/mathjax
+	test -f $@
+
+book: env
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+
+release: env
+	$(BIN)/python -m autograder release $(ASSIGNMENTS)
+
+grade: env
+	$(BIN)/python -m autograder grade $(ASSIGNMENTS)
+
+# Headless Chromium for the test that opens the built book (Debian packages).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; } || \
+	  echo "chromium/chromedriver not installed (needs root): the browser test will be skipped"
+
+clean:
+	rm -rf _build assignments/release assignments/submitted assignments/autograded assignments/feedback assignments/gradebook.db

@@ -1,0 +1,20 @@
+"""nbgrader configuration of the course (the course root is this folder)."""
+import os
+
+c = get_config()  # noqa: F821  (provided by nbgrader/traitlets)
+
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.course_id = "cs231n"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
+
+# The stub a student sees in a notebook solution cell.
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE\nraise NotImplementedError()",
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Per-cell limit: an endless loop costs that cell its points, not the run.
+c.ExecutePreprocessor.timeout = 60
+c.ExecutePreprocessor.interrupt_on_timeout = True
+# Graded cells a student deleted come back from the gradebook.
+c.OverwriteCells.add_missing_cells = True
