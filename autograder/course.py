@@ -1,0 +1,93 @@
+"""Where things are in the course, and how nbgrader is run on it.
+
+The repository root holds the instructor's ``cs231n/`` package; its
+``assignments/`` folder is an ordinary nbgrader course (``source/``,
+``release/``, ``submitted/``, ``autograded/``, ``feedback/``, one gradebook).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class CourseError(RuntimeError):
+    """A step of the course pipeline failed; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Course:
+    """A course checkout: ``root`` holds ``cs231n/`` and ``assignments/``."""
+
+    root: Path = REPO_ROOT
+
+    @property
+    def course_dir(self) -> Path:
+        return self.root / "assignments"
+
+    @property
+    def package(self) -> Path:
+        return self.root / "cs231n"
+
+    def source(self, assignment: str) -> Path:
+        return self.course_dir / "source" / assignment
+
+    def release(self, assignment: str) -> Path:
+        return self.course_dir / "release" / assignment
+
+    @property
+    def submitted(self) -> Path:
+        return self.course_dir / "submitted"
+
+    @property
+    def intake(self) -> Path:
+        """Checked copies of the submissions that nbgrader actually grades."""
+        return self.course_dir / "intake"
+
+    @property
+    def autograded(self) -> Path:
+        return self.course_dir / "autograded"
+
+    @property
+    def feedback(self) -> Path:
+        return self.course_dir / "feedback"
+
+    @property
+    def gradebook_url(self) -> str:
+        return "sqlite:///" + str(self.course_dir / "gradebook.db")
+
+    @property
+    def examples(self) -> Path:
+        return self.course_dir / "examples"
+
+    def notebooks(self, assignment: str) -> list[str]:
+        """Names (without .ipynb) of the assignment's source notebooks."""
+        names = sorted(p.stem for p in self.source(assignment).glob("*.ipynb"))
+        if not names:
+            raise CourseError(f"no notebooks in {self.source(assignment)}: is {assignment!r} a course assignment?")
+        return names
+
+    def assignments(self) -> list[str]:
+        return sorted(p.name for p in (self.course_dir / "source").iterdir() if p.is_dir())
+
+
+def run_nbgrader(course: Course, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run an ``nbgrader`` command in the course directory; output is captured.
+
+    nbgrader needs ``alembic`` on PATH: the interpreter's bin folder goes first.
+    """
+    bin_dir = str(Path(sys.executable).parent)
+    env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
+    cmd = [str(Path(bin_dir) / "nbgrader"), *args]
+    proc = subprocess.run(cmd, cwd=course.course_dir, env=env, capture_output=True, text=True)
+    log = course.course_dir / "autograder.log"
+    with log.open("a") as f:
+        f.write(f"$ {' '.join(args)}\n{proc.stdout}{proc.stderr}\n")
+    if check and proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-25:])
+        raise CourseError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n{tail}")
+    return proc

@@ -1,0 +1,35 @@
+"""Release an assignment: student notebooks and a student copy of ``cs231n``.
+
+nbgrader's ``generate_assignment`` clears the notebooks; the package copy is
+stripped here (nbgrader copies ``.py`` files byte for byte). The release is
+then searched for any solution text, and a finding fails the release.
+"""
+from __future__ import annotations
+
+import shutil
+
+from autograder import leaks, markup
+from autograder.course import Course, CourseError, run_nbgrader
+
+
+def release_assignment(course: Course, assignment: str) -> list:
+    """Generate ``release/<assignment>/`` and verify it holds no solution.
+
+    Returns the list of released files. Raises CourseError if nbgrader fails
+    or if solution text survives anywhere in the release.
+    """
+    number = markup.assignment_number(assignment)
+    course.notebooks(assignment)  # fails clearly for an unknown assignment
+    run_nbgrader(course, "generate_assignment", assignment, "--force")
+    release = course.release(assignment)
+    target = release / course.package.name
+    if target.exists():
+        shutil.rmtree(target)
+    markup.strip_package(course.package, target, number)
+
+    found = leaks.find_leaks(course.root, [release], assignment=number)
+    if found:
+        shutil.rmtree(release)  # nothing of a leaking release may be handed out
+        listing = "\n".join(f"  {leak}" for leak in found[:20])
+        raise CourseError(f"the release of {assignment} contains solution text; nothing may be handed out:\n{listing}")
+    return sorted(p for p in release.rglob("*") if p.is_file())
