@@ -18,3 +18,12 @@ c.ExecutePreprocessor.timeout = 60
 c.ExecutePreprocessor.interrupt_on_timeout = True
 # Graded cells a student deleted come back from the gradebook.
 c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows no hidden test: neither in the cell (nbgrader's feedback keeps
+# it by default) nor in the traceback of a failing check.
+c.GenerateFeedback.preprocessors = [
+    "autograder.feedback.HideHiddenTestTracebacks",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

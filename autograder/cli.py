@@ -70,8 +70,11 @@ def _run(course: Course, command: str, assignment: str) -> bool:
             print(f"  {result.student}: {note}")
     ungraded = [r.student for r in results if not r.graded]
     missed = [r.student for r in results if r.student in expected and not meets_expectation(r, expected[r.student])]
+    withheld = [r for r in results if r.leaks]
+    for r in withheld:
+        print(f"feedback of {r.student} withheld, it would show:\n  " + "\n  ".join(r.leaks[:10]), file=sys.stderr)
     if ungraded:
         print(f"could not grade: {', '.join(ungraded)}", file=sys.stderr)
     if missed:
         print(f"examples that did not score as expected: {', '.join(missed)}", file=sys.stderr)
-    return not ungraded and not missed
+    return not ungraded and not missed and not withheld

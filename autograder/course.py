@@ -7,6 +7,7 @@ The repository root holds the instructor's ``cs231n/`` package; its
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -91,3 +92,14 @@ def run_nbgrader(course: Course, *args: str, check: bool = True) -> subprocess.C
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-25:])
         raise CourseError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n{tail}")
     return proc
+
+
+def copy_course(dst: Path, src: Course = Course()) -> Course:
+    """A fresh copy of the instructor's materials (package, source, examples,
+    nbgrader config) at ``dst``: a scratch course for dry runs and tests."""
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
+    for rel in ("cs231n", "assignments/source", "assignments/examples"):
+        if (src.root / rel).exists():
+            shutil.copytree(src.root / rel, dst / rel, ignore=ignore)
+    shutil.copy(src.course_dir / "nbgrader_config.py", dst / "assignments" / "nbgrader_config.py")
+    return Course(dst)

@@ -68,8 +68,8 @@ def build_example(course: Course, assignment: str, example: Example, dest: Path)
         shutil.copytree(release, dest)
     else:
         dest.mkdir(parents=True)
-        for nb in course.source(assignment).glob("*.ipynb"):
-            shutil.copy(nb, dest / nb.name)
+        for path in course.source(assignment).glob("*.ipynb"):
+            nbformat.write(_answered(nbformat.read(path, as_version=4)), dest / path.name)
         # this assignment solved, later ones as stubs
         markup.strip_package(course.package, dest / course.package.name, markup.assignment_number(assignment) + 1)
 
@@ -84,6 +84,22 @@ def build_example(course: Course, assignment: str, example: Example, dest: Path)
     for write in example.writes:
         (dest / write["file"]).write_text(write["text"])
     return dest
+
+
+def _answered(nb):
+    """A source notebook as a perfect student would submit it: solution
+    markers gone (their code kept), hidden tests gone (students never see them)."""
+    for cell in nb.cells:
+        kept, hidden = [], False
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line:
+                hidden = True
+            elif "END HIDDEN TESTS" in line:
+                hidden = False
+            elif not hidden and "BEGIN SOLUTION" not in line and "END SOLUTION" not in line:
+                kept.append(line)
+        cell.source = "\n".join(kept)
+    return nb
 
 
 def _apply_edit(path: Path, old: str, new: str, where: str) -> None:

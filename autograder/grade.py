@@ -45,6 +45,7 @@ class StudentResult:
     notes: list[str] = field(default_factory=list)
     notebooks: list[NotebookResult] = field(default_factory=list)
     graded: bool = False
+    leaks: list[str] = field(default_factory=list)  # why this student's feedback was withheld
 
     @property
     def auto_score(self) -> float:
@@ -58,8 +59,10 @@ class StudentResult:
 def grade_assignment(course: Course, assignment: str) -> list[StudentResult]:
     """Autograde, give feedback and export grades for every submission.
 
-    Raises CourseError only for problems of the course itself (no release, a
-    leak in the feedback); a broken submission is graded and reported.
+    Raises CourseError only for problems of the course itself (no release, no
+    submissions); a broken submission is graded and reported. Feedback that
+    would show solution text or hidden tests is deleted and listed in the
+    student's ``leaks``.
     """
     number = markup.assignment_number(assignment)
     if not course.release(assignment).exists():
@@ -68,6 +71,8 @@ def grade_assignment(course: Course, assignment: str) -> list[StudentResult]:
     if not students:
         raise CourseError(f"no submissions in {course.submitted}/<student>/{assignment}/")
 
+    for stale in course.intake.glob(f"*/{assignment}"):
+        shutil.rmtree(stale)  # a withdrawn submission must not be graded from an old intake
     results = {s: StudentResult(s, notes=prepare_intake(course, assignment, s)) for s in students}
     proc = run_nbgrader(course, "autograde", assignment, "--force",
                         "--CourseDirectory.submitted_directory=intake", check=False)
@@ -80,9 +85,11 @@ def grade_assignment(course: Course, assignment: str) -> list[StudentResult]:
         if not result.graded:
             result.notes.append("nbgrader could not grade this submission; see assignments/autograder.log. "
                                 + _log_excerpt(proc.stdout + proc.stderr, result.student))
-        _write_summary(course, assignment, result)
-
-    _check_feedback(course, assignment, number, students)
+        found = _withhold_leaking_feedback(course, assignment, number, result)
+        if found:
+            result.leaks = [str(leak) for leak in found]
+        else:
+            _write_summary(course, assignment, result)
     run_nbgrader(course, "export", "--to", str(course.course_dir / "grades.csv"))
     return [results[s] for s in students]
 
@@ -179,19 +186,14 @@ def _write_summary(course: Course, assignment: str, result: StudentResult) -> No
     (folder / SUMMARY).write_text("\n".join(out) + "\n")
 
 
-def _check_feedback(course: Course, assignment: str, number: int, students: list[str]) -> None:
-    found = []
-    for student in students:
-        folder = course.feedback / student / assignment
-        if not folder.exists():
-            continue
-        own = "\n".join(leaks.read_target(p) for p in leaks.iter_files([course.submitted / student / assignment]))
-        found += leaks.find_leaks(course.root, [folder], assignment=number, allowed=own)
+def _withhold_leaking_feedback(course: Course, assignment: str, number: int, result: StudentResult) -> list:
+    """Delete a student's feedback if it shows anything the student did not write."""
+    folder = course.feedback / result.student / assignment
+    own = "\n".join(leaks.read_target(p) for p in leaks.iter_files([course.submitted / result.student / assignment]))
+    found = leaks.find_leaks(course.root, [folder], assignment=number, allowed=own)
     if found:
-        for student in students:
-            shutil.rmtree(course.feedback / student / assignment, ignore_errors=True)
-        listing = "\n".join(f"  {leak}" for leak in found[:20])
-        raise CourseError(f"the feedback of {assignment} would reveal solutions or hidden tests; it was deleted:\n{listing}")
+        shutil.rmtree(folder)
+    return found
 
 
 def format_table(assignment: str, results: list[StudentResult], expected: dict[str, str] | None = None) -> str:

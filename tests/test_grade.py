@@ -1,0 +1,127 @@
+"""Grading the bundled example submissions end to end through nbgrader."""
+import csv
+import hashlib
+
+import pytest
+
+from autograder import leaks
+from autograder.course import Course, copy_course
+from autograder.examples import load_examples, stage_examples
+from autograder.grade import SUMMARY, grade_assignment, meets_expectation, notebook_problem
+from autograder.release import release_assignment
+
+pytestmark = pytest.mark.e2e
+A1 = "assignment1"
+
+
+def _digest(folder):
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = copy_course(tmp_path_factory.mktemp("course"))
+    release_assignment(course, A1)
+    examples = {e.student: e for e in stage_examples(course, A1)}
+    before = _digest(course.submitted)
+    results = {r.student: r for r in grade_assignment(course, A1)}
+    return course, examples, results, before
+
+
+def test_the_bundled_examples_cover_the_cases(graded):
+    _, examples, _, _ = graded
+    assert {"reference", "release", "buggy", "broken", "endless_loop"} <= set(examples)
+
+
+def test_every_example_scores_as_it_should(graded):
+    _, examples, results, _ = graded
+    for name, example in examples.items():
+        result = results[name]
+        assert result.graded, name
+        assert meets_expectation(result, example.expect), (name, example.expect, result.auto_score, result.auto_max)
+
+
+def test_reference_gets_full_marks_on_every_notebook(graded):
+    course, _, results, _ = graded
+    ref = results["reference"]
+    assert {nb.name for nb in ref.notebooks} == set(course.notebooks(A1))
+    for nb in ref.notebooks:
+        assert nb.auto_max > 0 and nb.auto_score == nb.auto_max, nb
+    assert ref.notes == []
+
+
+def test_untouched_release_scores_zero_without_breaking_the_run(graded):
+    _, _, results, _ = graded
+    release = results["release"]
+    assert release.graded and release.auto_score == 0
+    assert release.auto_max == results["reference"].auto_max
+
+
+def test_buggy_submission_is_graded_with_its_own_package(graded):
+    course, _, results, _ = graded
+    buggy = results["buggy"]
+    assert 0 < buggy.auto_score < buggy.auto_max
+    failed = [grade_id for nb in buggy.notebooks for grade_id, score, top in nb.checks if score < top]
+    assert failed
+    summary = (course.feedback / "buggy" / A1 / SUMMARY).read_text()
+    for grade_id in failed:
+        assert f"{grade_id}" in summary and "FAILED" in summary
+
+
+def test_broken_submission_loses_only_the_broken_parts(graded):
+    course, examples, results, _ = graded
+    broken, ref = results["broken"], results["reference"]
+    notes = " ".join(broken.notes)
+    assert "knn.ipynb cannot be graded" in notes
+    assert "is missing from the submission" in notes
+    assert "SyntaxError" in notes
+    by_name = {nb.name: nb for nb in broken.notebooks}
+    assert by_name["knn"].auto_score == 0
+    full = [nb.name for nb in broken.notebooks if nb.auto_score == nb.auto_max]
+    assert full, "the intact notebooks of a broken submission must still earn their points"
+    assert "knn.ipynb cannot be graded" in (course.feedback / "broken" / A1 / SUMMARY).read_text()
+
+
+def test_endless_loop_costs_only_the_cells_that_hang(graded):
+    _, _, results, _ = graded
+    looped, ref = results["endless_loop"], results["reference"]
+    lost = [nb.name for nb in looped.notebooks if nb.auto_score < nb.auto_max]
+    assert len(lost) == 1
+    assert looped.auto_score > 0.5 * ref.auto_max
+
+
+def test_submitted_folder_is_never_modified(graded):
+    course, _, _, before = graded
+    assert _digest(course.submitted) == before
+
+
+def test_feedback_and_grades_are_written_without_leaks(graded):
+    course, examples, _, _ = graded
+    for student in examples:
+        folder = course.feedback / student / A1
+        assert (folder / SUMMARY).exists()
+        if student != "broken":
+            assert sorted(p.stem for p in folder.glob("*.html")) == course.notebooks(A1)
+        own = "\n".join(leaks.read_target(p) for p in leaks.iter_files([course.submitted / student / A1]))
+        assert leaks.find_leaks(course.root, [folder], assignment=1, allowed=own) == []
+    with open(course.course_dir / "grades.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert {row["student_id"] for row in rows if row["assignment"] == A1} == set(examples)
+
+
+def test_notebook_problem_names_what_is_wrong(tmp_path):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{ not json")
+    assert "not valid notebook JSON" in notebook_problem(bad)
+    bad.write_text('{"cells": 3}')
+    assert notebook_problem(bad).startswith("not a valid notebook")
+
+
+def test_examples_spec_is_valid():
+    course = Course()
+    for assignment in course.assignments():
+        for example in load_examples(course, assignment):
+            assert example.about, f"{assignment}/{example.student}: say what the example shows"

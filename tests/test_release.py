@@ -1,0 +1,103 @@
+"""Releasing an assignment: notebooks through nbgrader, package stubs, no solution anywhere."""
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from autograder import leaks, markup
+from autograder.course import CourseError, copy_course
+from autograder.release import release_assignment
+
+pytestmark = pytest.mark.e2e
+
+# The functions Assignment 1 asks students to write, by package file.
+A1_STUDENT_FUNCTIONS = {
+    "cs231n/classifiers/k_nearest_neighbor.py": [
+        "compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops", "predict_labels"],
+    "cs231n/classifiers/linear_svm.py": ["svm_loss_naive", "svm_loss_vectorized"],
+    "cs231n/classifiers/softmax.py": ["softmax_loss_naive", "softmax_loss_vectorized"],
+    "cs231n/classifiers/linear_classifier.py": ["train", "predict"],
+    "cs231n/layers.py": ["affine_forward", "affine_backward", "relu_forward", "relu_backward", "svm_loss", "softmax_loss"],
+    "cs231n/classifiers/fc_net.py": ["__init__", "loss"],
+}
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    course = copy_course(tmp_path_factory.mktemp("course"))
+    files = release_assignment(course, "assignment1")
+    return course, files
+
+
+def test_release_holds_every_notebook_and_the_package(released):
+    course, files = released
+    release = course.release("assignment1")
+    names = {p.relative_to(release).as_posix() for p in files}
+    for nb in course.notebooks("assignment1"):
+        assert f"{nb}.ipynb" in names
+    for rel in A1_STUDENT_FUNCTIONS:
+        assert rel in names
+    assert "cs231n/solver.py" in names and "cs231n/data_utils.py" in names
+
+
+def test_every_student_function_is_a_stub_that_says_what_to_write(released):
+    course, _ = released
+    release = course.release("assignment1")
+    for rel, functions in A1_STUDENT_FUNCTIONS.items():
+        text = (release / rel).read_text()
+        for name in functions:
+            assert f"write `{name}` in {rel}" in text, f"{rel}: no stub for {name}"
+        assert "BEGIN SOLUTION" not in text
+
+
+def test_released_stubs_raise_not_implemented(released):
+    course, _ = released
+    code = (
+        "import numpy as np\n"
+        "from cs231n.classifiers.linear_svm import svm_loss_vectorized\n"
+        "try:\n"
+        "    svm_loss_vectorized(np.zeros((3, 2)), np.zeros((4, 3)), np.zeros(4, int), 0.0)\n"
+        "except NotImplementedError as err:\n"
+        "    print('stub:', err)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=course.release("assignment1"),
+                         capture_output=True, text=True, check=True).stdout
+    assert "stub: Assignment 1: write `svm_loss_vectorized`" in out
+
+
+def test_release_contains_no_solution_text(released):
+    course, _ = released
+    assert leaks.find_leaks(course.root, [course.release("assignment1")], assignment=1) == []
+    # the scan is not vacuous: the course has secrets to look for
+    assert len(leaks.collect_secrets(course.root, assignment=1)) > 50
+
+
+def test_release_keeps_public_tests_and_drops_hidden_ones(released):
+    course, _ = released
+    graded_public = 0
+    for name in course.notebooks("assignment1"):
+        src = nbformat.read(course.source("assignment1") / f"{name}.ipynb", as_version=4)
+        rel = nbformat.read(course.release("assignment1") / f"{name}.ipynb", as_version=4)
+        ids = lambda nb: [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+        assert ids(src) == ids(rel)
+        graded_public += len(ids(rel))
+        assert not any("HIDDEN TESTS" in c.source for c in rel.cells)
+    assert graded_public >= 15
+
+
+def test_a_solution_line_outside_markup_fails_the_release(tmp_path):
+    course = copy_course(tmp_path)
+    secret = markup.solution_lines((course.package / "classifiers" / "linear_svm.py").read_text(), 1)
+    leaked = max(secret, key=len).strip()
+    with (course.package / "vis_utils.py").open("a") as f:
+        f.write(f"\n# {leaked}\n")
+    with pytest.raises(CourseError, match="contains solution text"):
+        release_assignment(course, "assignment1")
+    assert not course.release("assignment1").exists()
+
+
+def test_unknown_assignment_is_a_clear_error(tmp_path):
+    course = copy_course(tmp_path)
+    with pytest.raises(CourseError, match="no notebooks"):
+        release_assignment(course, "assignment9")
