@@ -51,6 +51,7 @@ _DIGITS_TEST_FRACTION = 0.2
 def _digits_split():
     """Read the digits once and fix the split; callers get copies."""
     from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
 
     digits = load_digits()
     # Pixels are counts in 0..16; rescale to CIFAR-10's 0..255 so the same
@@ -59,17 +60,11 @@ def _digits_split():
     X = X[:, :, :, None]  # (N, 8, 8, 1), the (N, H, W, C) layout of CIFAR-10
     y = digits.target.astype(np.int64)
 
-    # Stratified: the same fraction of every class goes to the test set.
-    rng = np.random.RandomState(_SPLIT_SEED)
-    test_idx = []
-    for c in np.unique(y):
-        members = rng.permutation(np.flatnonzero(y == c))
-        test_idx.extend(members[: int(round(_DIGITS_TEST_FRACTION * members.size))])
-    is_test = np.zeros(y.size, dtype=bool)
-    is_test[test_idx] = True
-    # Shuffle within each split so that any prefix of it mixes the classes.
-    train_idx = rng.permutation(np.flatnonzero(~is_test))
-    test_idx = rng.permutation(np.flatnonzero(is_test))
+    # Stratified: the same fraction of every class goes to the test set; the
+    # shuffle mixes the classes within each split.
+    train_idx, test_idx = train_test_split(
+        np.arange(y.size), test_size=_DIGITS_TEST_FRACTION, stratify=y, random_state=_SPLIT_SEED
+    )
     split = (X[train_idx], y[train_idx], X[test_idx], y[test_idx])
     for a in split:
         a.setflags(write=False)  # the cached copy must never change
@@ -85,12 +80,12 @@ def load_digits_data():
 
     Returns
     -------
-    X_train : ndarray of float64, shape (1438, 8, 8, 1)
+    X_train : ndarray of float64, shape (1437, 8, 8, 1)
         Pixel values in [0, 255].
-    y_train : ndarray of int64, shape (1438,)
+    y_train : ndarray of int64, shape (1437,)
         Labels 0..9.
-    X_test : ndarray of float64, shape (359, 8, 8, 1)
-    y_test : ndarray of int64, shape (359,)
+    X_test : ndarray of float64, shape (360, 8, 8, 1)
+    y_test : ndarray of int64, shape (360,)
     """
     return tuple(a.copy() for a in _digits_split())
 
@@ -110,12 +105,12 @@ def get_digits_data(
     ----------
     num_training : int or None
         Training examples; ``None`` uses all that remain after validation
-        (1238 with the defaults).
+        (1237 with the defaults).
     num_validation : int
         Validation examples, taken from the end of the training data, so the
         validation set does not depend on ``num_training``.
     num_test : int or None
-        Test examples; ``None`` uses the whole test split (359).
+        Test examples; ``None`` uses the whole test split (360).
     num_dev : int
         Size of the dev set, a fixed random subset of the training split
         (at most ``num_training``).
