@@ -5,8 +5,8 @@ import hashlib
 import pytest
 
 from autograder import leaks
-from autograder.course import Course, copy_course
-from autograder.examples import load_examples, stage_examples
+from autograder.course import copy_course
+from autograder.examples import stage_examples
 from autograder.grade import SUMMARY, grade_assignment, meets_expectation, notebook_problem
 from autograder.release import release_assignment
 
@@ -119,9 +119,3 @@ def test_notebook_problem_names_what_is_wrong(tmp_path):
     bad.write_text('{"cells": 3}')
     assert notebook_problem(bad).startswith("not a valid notebook")
 
-
-def test_examples_spec_is_valid():
-    course = Course()
-    for assignment in course.assignments():
-        for example in load_examples(course, assignment):
-            assert example.about, f"{assignment}/{example.student}: say what the example shows"
