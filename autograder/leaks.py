@@ -4,7 +4,8 @@ The secrets are the instructor's: lines inside package solution regions
 (``cs231n/**/*.py``), the solution and hidden-test parts of the source
 notebooks (``assignments/source/*/*.ipynb``). A line counts as a secret only if
 it is long enough to say something and does not also appear in public
-scaffolding (outside every region), so ``return loss, dW`` never trips it.
+material (outside every region, in any file), so ``return loss, dW`` never
+trips it.
 
 Targets are searched after HTML tags are dropped and whitespace is collapsed,
 so code shown in a rendered page or a notebook's JSON is found as well.
@@ -23,7 +24,9 @@ from autograder import markup
 
 MIN_SECRET_CHARS = 16
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-TEXT_SUFFIXES = {".py", ".ipynb", ".html", ".htm", ".md", ".txt", ".csv", ".json", ".js", ".rst", ".cfg", ".toml", ".yml", ".yaml"}
+# Every other file is searched, whatever its name (a backup like x.py.orig).
+BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svgz", ".ico", ".woff", ".woff2", ".ttf", ".otf", ".eot",
+                   ".pdf", ".pyc", ".gz", ".zip", ".npz", ".npy", ".h5", ".pkl", ".db"}
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
@@ -56,12 +59,12 @@ def collect_secrets(course_root: Path, assignment: int | None = None) -> list[Se
     """
     course_root = Path(course_root)
     secret: dict[str, Secret] = {}
-    public: set[str] = set()
+    public: list[str] = []
 
     for path in sorted((course_root / "cs231n").rglob("*.py")):
         origin = path.relative_to(course_root).as_posix()
         text = path.read_text()
-        public.update(normalize(line) for line in markup.public_lines(text, origin))
+        public.extend(markup.public_lines(text, origin))
         for line in markup.solution_lines(text, assignment, origin):
             _add(secret, line, origin, "solution")
 
@@ -69,12 +72,15 @@ def collect_secrets(course_root: Path, assignment: int | None = None) -> list[Se
         number = markup.assignment_number(path.parent.name)
         origin = path.relative_to(course_root / "assignments" / "source").as_posix()
         hidden, shown = _notebook_parts(nbformat.read(path, as_version=4))
-        public.update(normalize(line) for line in shown)
+        public.extend(shown)
         if assignment is None or number >= assignment:
             for kind, line in hidden:
                 _add(secret, line, origin, kind)
 
-    return [s for key, s in secret.items() if key not in public]
+    # A line shown anywhere in public material (say, quoted in a comment of
+    # another notebook's instructions) is not a secret.
+    public_text = normalize("\n".join(public))
+    return [s for key, s in secret.items() if key not in public_text]
 
 
 def _add(secret: dict[str, Secret], line: str, origin: str, kind: str) -> None:
@@ -132,7 +138,7 @@ def iter_files(targets: list[Path]):
             yield target
         elif target.is_dir():
             for path in sorted(target.rglob("*")):
-                if path.is_file() and path.suffix in TEXT_SUFFIXES and "__pycache__" not in path.parts:
+                if path.is_file() and path.suffix.lower() not in BINARY_SUFFIXES and "__pycache__" not in path.parts:
                     yield path
 
 

@@ -5,7 +5,7 @@ import sys
 import nbformat
 import pytest
 
-from autograder import leaks, markup
+from autograder import leaks
 from autograder.course import CourseError, copy_course
 from autograder.release import release_assignment
 
@@ -86,12 +86,11 @@ def test_release_keeps_public_tests_and_drops_hidden_ones(released):
     assert graded_public >= 15
 
 
-def test_a_solution_line_outside_markup_fails_the_release(tmp_path):
+def test_a_stray_copy_of_a_solution_fails_the_release(tmp_path):
+    """An editor's backup of a solution file ships byte for byte: the scan must stop it."""
     course = copy_course(tmp_path)
-    secret = markup.solution_lines((course.package / "classifiers" / "linear_svm.py").read_text(), 1)
-    leaked = max(secret, key=len).strip()
-    with (course.package / "vis_utils.py").open("a") as f:
-        f.write(f"\n# {leaked}\n")
+    solved = course.package / "classifiers" / "linear_svm.py"
+    (solved.parent / "linear_svm.py.orig").write_text(solved.read_text())
     with pytest.raises(CourseError, match="contains solution text"):
         release_assignment(course, "assignment1")
     assert not course.release("assignment1").exists()
