@@ -115,7 +115,7 @@ def test_feedback_and_grades_are_written_without_leaks(graded):
 def test_notebook_problem_names_what_is_wrong(tmp_path):
     bad = tmp_path / "bad.ipynb"
     bad.write_text("{ not json")
-    assert "not valid notebook JSON" in notebook_problem(bad)
+    assert "does not appear to be JSON" in notebook_problem(bad)
     bad.write_text('{"cells": 3}')
     assert notebook_problem(bad).startswith("not a valid notebook")
 
