@@ -14,7 +14,8 @@ c.ClearSolutions.code_stub = {
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Per-cell limit: an endless loop costs that cell its points, not the run.
-c.ExecutePreprocessor.timeout = 60
+# The slowest reference cell takes under 10 s on a busy 2-core machine.
+c.ExecutePreprocessor.timeout = 30
 c.ExecutePreprocessor.interrupt_on_timeout = True
 # Graded cells a student deleted come back from the gradebook.
 c.OverwriteCells.add_missing_cells = True

@@ -83,6 +83,9 @@ def run_nbgrader(course: Course, *args: str, check: bool = True) -> subprocess.C
     """
     bin_dir = str(Path(sys.executable).parent)
     env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
+    # Notebooks do small matrix products: extra BLAS threads only add contention.
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    env.setdefault("OMP_NUM_THREADS", "1")
     cmd = [str(Path(bin_dir) / "nbgrader"), *args]
     proc = subprocess.run(cmd, cwd=course.course_dir, env=env, capture_output=True, text=True)
     log = course.course_dir / "autograder.log"
