@@ -6,28 +6,12 @@ checks that the three agree.
 """
 
 import os
-import time
 
-# One BLAS thread unless the caller says otherwise: on a small shared machine
-# several spinning BLAS threads can make a matrix product 100x slower, which
-# would measure the neighbours rather than the code.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+from timing import best_of  # noqa: I001  (sets the BLAS threads before numpy loads)
 
-import numpy as np  # noqa: E402  (after the thread settings, which it reads on import)
-
-from cs231n.classifiers import KNearestNeighbor  # noqa: E402
-from cs231n.data_utils import load_digits_data  # noqa: E402
-
-
-def best_of(fn, repeats):
-    """Smallest wall time of `repeats` calls, and the last result."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+import numpy as np
+from cs231n.classifiers import KNearestNeighbor
+from cs231n.data_utils import load_digits_data
 
 
 def main():
