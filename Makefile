@@ -15,8 +15,7 @@ ASSIGNMENTS := assignment1
 
 .PHONY: course test env book release grade browser clean
 
-course: env
-	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+course: book
 	$(BIN)/python -m autograder course $(ASSIGNMENTS)
 
 test: env browser
@@ -39,8 +38,10 @@ $(MATHJAX):
 	rm -rf .cache/static/mathjax && mv .cache/mathjax/package/es5 .cache/static/mathjax
 	test -f $@
 
+# The built book is searched for solution text like a release is.
 book: env
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	$(BIN)/python -m autograder check-leaks _build/html
 
 release: env
 	$(BIN)/python -m autograder release $(ASSIGNMENTS)
