@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The course environment, at the repository root; every release ships them.
+ENVIRONMENT_FILES = ("environment.yml", "requirements.txt")
 
 
 class CourseError(RuntimeError):
@@ -105,4 +107,6 @@ def copy_course(dst: Path, src: Course = Course()) -> Course:
         if (src.root / rel).exists():
             shutil.copytree(src.root / rel, dst / rel, ignore=ignore)
     shutil.copy(src.course_dir / "nbgrader_config.py", dst / "assignments" / "nbgrader_config.py")
+    for name in ENVIRONMENT_FILES:
+        shutil.copy(src.root / name, dst / name)
     return Course(dst)

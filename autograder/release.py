@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 
 from autograder import leaks, markup
-from autograder.course import Course, CourseError, run_nbgrader
+from autograder.course import ENVIRONMENT_FILES, Course, CourseError, run_nbgrader
 
 
 def release_assignment(course: Course, assignment: str) -> list:
@@ -26,6 +26,8 @@ def release_assignment(course: Course, assignment: str) -> list:
     if target.exists():
         shutil.rmtree(target)
     markup.strip_package(course.package, target, number)
+    for name in ENVIRONMENT_FILES:  # students build the course environment from these
+        shutil.copy(course.root / name, release / name)
 
     found = leaks.find_leaks(course.root, [release], assignment=number)
     if found:

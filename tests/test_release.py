@@ -39,6 +39,9 @@ def test_release_holds_every_notebook_and_the_package(released):
     for rel in A1_STUDENT_FUNCTIONS:
         assert rel in names
     assert "cs231n/solver.py" in names and "cs231n/data_utils.py" in names
+    # students build the course environment from the release alone
+    assert {"environment.yml", "requirements.txt"} <= names
+    assert "-r requirements.txt" in (release / "environment.yml").read_text()
 
 
 def test_every_student_function_is_a_stub_that_says_what_to_write(released):
