@@ -119,3 +119,17 @@ def test_notebook_problem_names_what_is_wrong(tmp_path):
     bad.write_text('{"cells": 3}')
     assert notebook_problem(bad).startswith("not a valid notebook")
 
+
+
+def test_grade_table_and_expectations():
+    from autograder.grade import NotebookResult, StudentResult, format_table
+
+    full = StudentResult("ann", notebooks=[NotebookResult("knn", 12, 12, 4, []), NotebookResult("svm", 11, 11, 6, [])])
+    part = StudentResult("bob", notes=["knn.ipynb is missing"], notebooks=[NotebookResult("svm", 3, 11, 6, [])])
+    assert meets_expectation(full, "full") and not meets_expectation(full, "partial")
+    assert meets_expectation(part, "partial") and not meets_expectation(part, "zero")
+    table = format_table(A1, [full, part], {"ann": "full", "bob": "zero"})
+    lines = table.splitlines()
+    assert lines[0] == A1 and lines[1].split() == ["student", "knn", "svm", "autograded", "manual", "notes", "expected"]
+    assert "23/23" in lines[3] and "full: ok" in lines[3]
+    assert lines[4].split()[:4] == ["bob", "-", "3/11", "3/11"] and "zero: NOT MET" in lines[4]
