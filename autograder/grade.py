@@ -80,11 +80,12 @@ def grade_assignment(course: Course, assignment: str) -> list[StudentResult]:
     with Gradebook(course.gradebook_url, "cs231n") as gb:
         for result in results.values():
             _read_scores(gb, assignment, result)
+    secrets = leaks.collect_secrets(course.root, number)
     for result in results.values():
         if not result.graded:
             result.notes.append("nbgrader could not grade this submission; see assignments/autograder.log. "
                                 + _log_excerpt(proc.stdout + proc.stderr, result.student))
-        found = _withhold_leaking_feedback(course, assignment, number, result)
+        found = _withhold_leaking_feedback(course, assignment, secrets, result)
         if found:
             result.leaks = [str(leak) for leak in found]
         else:
@@ -183,11 +184,11 @@ def _write_summary(course: Course, assignment: str, result: StudentResult) -> No
     (folder / SUMMARY).write_text("\n".join(out) + "\n")
 
 
-def _withhold_leaking_feedback(course: Course, assignment: str, number: int, result: StudentResult) -> list:
+def _withhold_leaking_feedback(course: Course, assignment: str, secrets: list, result: StudentResult) -> list:
     """Delete a student's feedback if it shows anything the student did not write."""
     folder = course.feedback / result.student / assignment
     own = "\n".join(leaks.read_target(p) for p in leaks.iter_files([course.submitted / result.student / assignment]))
-    found = leaks.find_leaks(course.root, [folder], assignment=number, allowed=own)
+    found = leaks.find_leaks(course.root, [folder], allowed=own, secrets=secrets)
     if found:
         shutil.rmtree(folder)
     return found

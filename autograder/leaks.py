@@ -143,14 +143,16 @@ def iter_files(targets: list[Path]):
 
 
 def find_leaks(course_root: Path, targets: list[Path], assignment: int | None = None,
-               allowed: str = "") -> list[Leak]:
+               allowed: str = "", secrets: list[Secret] | None = None) -> list[Leak]:
     """Every secret (or solution marker) found in the files under ``targets``.
 
     ``allowed`` is text the reader wrote themselves (a student's own
     submission): secrets that occur in it are not leaks in that student's
-    feedback. Hidden tests are never allowed.
+    feedback. Hidden tests are never allowed. ``secrets`` saves collecting
+    them again when many targets are searched one by one.
     """
-    secrets = collect_secrets(course_root, assignment)
+    if secrets is None:
+        secrets = collect_secrets(course_root, assignment)
     allowed = normalize(allowed)
     leaks = []
     for path in iter_files(targets):

@@ -81,3 +81,13 @@ def test_allowed_text_exempts_own_solutions_but_never_hidden_tests(tmp_path):
     own = "best_k = k_choices[int(np.argmax(mean_accuracies))]"
     kinds = [leak.secret.kind for leak in leaks.find_leaks(root, [feedback], allowed=own)]
     assert kinds == ["hidden test"]
+
+
+def test_precomputed_secrets_are_used_as_given(tmp_path):
+    root = _course(tmp_path)
+    target = tmp_path / "t.txt"
+    target.write_text("loss = margins.sum() / num_train")
+    assert len(leaks.find_leaks(root, [target])) == 1
+    assert leaks.find_leaks(root, [target], secrets=[]) == []
+    only = [s for s in leaks.collect_secrets(root) if "margins.sum()" in s.text]
+    assert [leak.secret for leak in leaks.find_leaks(root, [target], secrets=only)] == only
