@@ -133,3 +133,19 @@ def test_grade_table_and_expectations():
     assert lines[0] == A1 and lines[1].split() == ["student", "knn", "svm", "autograded", "manual", "notes", "expected"]
     assert "23/23" in lines[3] and "full: ok" in lines[3]
     assert lines[4].split()[:4] == ["bob", "-", "3/11", "3/11"] and "zero: NOT MET" in lines[4]
+
+
+def test_grading_the_same_submission_twice_gives_the_same_scores(tmp_path):
+    from autograder.examples import build_example, load_examples
+
+    course = copy_course(tmp_path)
+    release_assignment(course, A1)
+    reference = next(e for e in load_examples(course, A1) if e.expect == "full")
+    # one check fails, so the comparison covers a failing verdict too
+    reference.edits.append({"file": "cs231n/layers.py", "old": "    db = dout.sum(axis=0)\n",
+                            "new": "    db = dout.mean(axis=0)\n"})
+    build_example(course, A1, reference, course.submitted / "twice" / A1)
+    runs = [grade_assignment(course, A1)[0] for _ in range(2)]
+    checks = [[(nb.name, nb.checks) for nb in run.notebooks] for run in runs]
+    assert checks[0] == checks[1]
+    assert 0 < runs[0].auto_score < runs[0].auto_max
