@@ -1,0 +1,5 @@
+import sys
+
+from cs231n.checks.local import main
+
+sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Checks of Assignment 1, one module per notebook."""
