@@ -13,17 +13,24 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Per-cell limit: an endless loop costs that cell its points, not the run.
-# The slowest reference cell takes under 10 s on a busy 2-core machine.
-c.ExecutePreprocessor.timeout = 30
-c.ExecutePreprocessor.interrupt_on_timeout = True
 # Graded cells a student deleted come back from the gradebook.
 c.OverwriteCells.add_missing_cells = True
 
-# Feedback shows no hidden test: neither in the cell (nbgrader's feedback keeps
-# it by default) nor in the traceback of a failing check.
+# `nbgrader autograde` runs no student code: the checks ran in a sandbox
+# (`python -m autograder grade`), and InsertVerdicts writes their verdicts into
+# the test cells' outputs, from which nbgrader scores the cells as usual.
+c.Autograde.autograde_preprocessors = [
+    "autograder.feedback.InsertVerdicts",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.InsertVerdicts.directory = os.path.join(c.CourseDirectory.root, "verdicts")
+
 c.GenerateFeedback.preprocessors = [
-    "autograder.feedback.HideHiddenTestTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

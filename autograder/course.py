@@ -52,6 +52,15 @@ class Course:
         return self.course_dir / "intake"
 
     @property
+    def verdicts(self) -> Path:
+        """The grader's verdicts per student, assignment and notebook (JSON)."""
+        return self.course_dir / "verdicts"
+
+    def report(self, assignment: str) -> Path:
+        """The instructor report of an assignment's last grading run."""
+        return self.course_dir / "reports" / assignment
+
+    @property
     def autograded(self) -> Path:
         return self.course_dir / "autograded"
 

@@ -1,36 +1,87 @@
-"""nbgrader preprocessor for feedback: tracebacks must not show hidden tests.
+"""nbgrader preprocessor that records the grader's verdicts in the notebook.
 
-nbgrader's feedback template hides the hidden part of a test cell's source,
-but a failing check's traceback quotes the cell's lines around the failure,
-hidden asserts included. In cells with hidden tests, this drops the frames
-of the cell itself and keeps the exception and the frames in the student's
-own files (which say where their code went wrong).
+It takes the place of nbgrader's ``Execute`` in ``nbgrader autograde``: no
+kernel runs. Each graded test cell gets, as its output, one line per check
+(what was tested, points, the observed-versus-expected summary), and nbgrader
+then scores the cell as usual from that output: an error output scores 0, an
+``execute_result`` holding a number is partial credit, anything else is full
+marks. The other code cells get the text and figures they produced in the
+sandbox. So the gradebook, ``formgrader``, manual grading, feedback and
+``export`` work as with plain nbgrader, with verdicts no student code computed.
 """
 from __future__ import annotations
 
-import re
+import hashlib
+import json
+from pathlib import Path
 
-from nbconvert.preprocessors import Preprocessor
+from nbformat.v4 import new_output
+from traitlets import Unicode
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_CELL_FRAME = re.compile(r"^\s*(Cell In\s*\[|Input In\s*\[|<ipython-input-)")
-HIDDEN_NOTE = "(this check has hidden parts: its own lines are not shown)"
-
-
-def hide_cell_frames(traceback: list[str]) -> list[str]:
-    """Drop the traceback entries quoting the notebook cell itself."""
-    kept = [entry for entry in traceback if not _CELL_FRAME.match(_ANSI.sub("", entry))]
-    return kept[:1] + [HIDDEN_NOTE] + kept[1:] if len(kept) < len(traceback) else kept
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 
-class HideHiddenTestTracebacks(Preprocessor):
-    """Runs on autograded notebooks before nbgrader's ClearHiddenTests."""
+def check_line(check: dict) -> str:
+    """One check of a verdict file as a line of feedback."""
+    mark = "pass" if check["passed"] else ("part" if check["score"] > 0 else "FAIL")
+    hidden = " (hidden check)" if check["hidden"] else ""
+    return f"[{mark}] {check['score']:g}/{check['points']:g}  {check['what']}{hidden}: {check['message']}"
 
-    enabled = True
 
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and "BEGIN HIDDEN TESTS" in cell.source:
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
-                    output["traceback"] = hide_cell_frames(output.get("traceback", []))
-        return cell, resources
+def test_cell_outputs(cell_verdict: dict | None, problems: list[str]) -> list:
+    """The outputs that make nbgrader give a test cell the score of its verdict."""
+    if not cell_verdict or not cell_verdict.get("checks"):
+        why = "; ".join(problems) or "no verdict was recorded for this cell"
+        return [new_output("error", ename="NotGraded", evalue=why, traceback=[f"Not graded: {why}"])]
+    lines = [check_line(c) for c in cell_verdict["checks"]]
+    score, points = cell_verdict["score"], cell_verdict["points"]
+    outputs = [new_output("stream", name="stdout", text="\n".join(lines) + "\n")]
+    if score >= points:
+        return outputs
+    if score > 0:
+        outputs.append(new_output("execute_result", data={"text/plain": repr(float(score))}, execution_count=1))
+        return outputs
+    failed = sum(not c["passed"] for c in cell_verdict["checks"])
+    outputs.append(new_output("error", ename="ChecksFailed", evalue=f"{failed} check(s) failed",
+                              traceback=[f"ChecksFailed: {failed} check(s) failed: 0 of {points:g} points"]))
+    return outputs
+
+
+def other_cell_outputs(record: dict | None) -> list:
+    if not record:
+        return []
+    outputs = []
+    if record.get("stdout"):
+        outputs.append(new_output("stream", name="stdout", text=record["stdout"]))
+    for png in record.get("figures", []):
+        outputs.append(new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}))
+    error = record.get("error")
+    if error:
+        where = f" ({error['where']})" if error.get("where") else ""
+        outputs.append(new_output("error", ename=error["exception"], evalue=error["message"],
+                                  traceback=[f"{error['exception']}: {error['message']}{where}"]))
+    return outputs
+
+
+class InsertVerdicts(NbGraderPreprocessor):
+    """Fill a notebook's outputs from ``<directory>/<student>/<assignment>/<notebook>.json``."""
+
+    directory = Unicode("", help="folder holding the verdict files").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        base = Path(self.directory) / info["student"] / info["assignment"]
+        verdict_file = base / f"{info['notebook']}.json"
+        verdict = json.loads(verdict_file.read_text()) if verdict_file.exists() else {}
+        cells_file = base / f"{info['notebook']}.cells.json"
+        records = {r["sha"]: r for r in json.loads(cells_file.read_text())} if cells_file.exists() else {}
+        problems = verdict.get("problems", []) if verdict else [f"no verdict file {verdict_file.name}"]
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution"):
+                cell.outputs = test_cell_outputs(verdict.get("cells", {}).get(meta.get("grade_id")), problems)
+            else:
+                cell.outputs = other_cell_outputs(records.get(hashlib.sha256(cell.source.encode()).hexdigest()))
+        return nb, resources

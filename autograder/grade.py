@@ -1,32 +1,43 @@
-"""Grade every submission of an assignment with nbgrader, with the student's own package.
+"""Grade every submission of an assignment: sandboxed checks, nbgrader's gradebook.
 
 1. Intake: each ``submitted/<student>/<assignment>/`` is copied to
    ``intake/`` (``submitted/`` is never modified) and checked. A notebook
-   that cannot be read, or that repeats a grade id (which aborts a whole
-   nbgrader run), is set aside and scores 0; a package file the student
-   deleted is replaced by the released stub, so the instructor's package is
-   never imported in its place; syntax errors are reported with their line.
-2. ``nbgrader autograde`` on the intake: the kernel starts in the student's
-   folder, so ``import cs231n`` imports the student's copy. Endless loops
-   cost the cell its points (per-cell timeout in ``nbgrader_config.py``).
-3. ``nbgrader generate_feedback``, plus a ``summary.txt`` per student listing
-   every check and what went wrong; the feedback is searched for hidden tests
-   and instructor code before anyone sees it.
-4. ``nbgrader export`` writes ``grades.csv``.
+   that cannot be read is set aside and scores 0; a graded cell that appears
+   twice is kept once and its checks score 0; a package file the student
+   deleted is replaced by the released stub; syntax errors are reported with
+   their line.
+2. Verdicts (:mod:`autograder.verdicts`): every notebook's checks run in a
+   sandbox, one worker per notebook, ``jobs`` at a time; their output is
+   judged here, outside student code, against the reference.
+3. ``nbgrader autograde`` records the verdicts in the gradebook (its
+   ``Execute`` step is replaced by :class:`autograder.feedback.InsertVerdicts`:
+   no student code runs in it), ``generate_feedback`` writes the feedback, and
+   a ``summary.txt`` per student lists every check; feedback is searched for
+   hidden tests and instructor code before anyone sees it.
+4. ``nbgrader export`` writes ``grades.csv``; :mod:`autograder.report` writes
+   the instructor report.
+
+A large class can be split: ``shard=(i, n)`` runs steps 1-2 for every n-th
+submission only (on as many machines as there are shards, sharing or copying
+back ``intake/`` and ``verdicts/``), and ``record_only=True`` runs steps 3-4
+on everything the shards produced.
 """
 from __future__ import annotations
 
+import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder import leaks, markup
+from autograder import feedback, leaks, markup, report, sandbox, verdicts
 from autograder.course import Course, CourseError, run_nbgrader
 
 SUMMARY = "summary.txt"
+INTAKE_NOTES = "intake.json"
 
 
 @dataclass
@@ -45,6 +56,7 @@ class StudentResult:
     notebooks: list[NotebookResult] = field(default_factory=list)
     graded: bool = False
     leaks: list[str] = field(default_factory=list)  # why this student's feedback was withheld
+    infrastructure: list[str] = field(default_factory=list)  # where the grader itself failed
 
     @property
     def auto_score(self) -> float:
@@ -55,53 +67,142 @@ class StudentResult:
         return sum(nb.auto_max for nb in self.notebooks)
 
 
-def grade_assignment(course: Course, assignment: str) -> list[StudentResult]:
-    """Autograde, give feedback and export grades for every submission.
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/4"`` -> (2, 4)."""
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise CourseError(f"a shard looks like 2/4 (the second of four), got {text!r}") from None
+    if not 1 <= i <= n:
+        raise CourseError(f"shard {text}: the first number must be between 1 and {n}")
+    return i, n
 
-    Raises CourseError only for problems of the course itself (no release, no
-    submissions); a broken submission is graded and reported. Feedback that
-    would show solution text or hidden tests is deleted and listed in the
-    student's ``leaks``.
+
+def submissions(course: Course, assignment: str) -> list[str]:
+    return sorted(p.parent.name for p in course.submitted.glob(f"*/{assignment}") if p.is_dir())
+
+
+def grade_assignment(course: Course, assignment: str, jobs: int = 1, shard: tuple[int, int] | None = None,
+                     record_only: bool = False, limits: sandbox.Limits = sandbox.Limits(),
+                     log=print) -> list[StudentResult]:
+    """Grade, record, give feedback and export grades for every submission.
+
+    With ``shard``, only the shard's submissions are checked and nothing is
+    recorded (returns []); with ``record_only``, the verdicts the shards wrote
+    are recorded. Raises CourseError only for problems of the course itself;
+    a broken or hostile submission is graded and reported.
     """
-    number = markup.assignment_number(assignment)
     if not course.release(assignment).exists():
         raise CourseError(f"{course.release(assignment)} does not exist: release {assignment} first")
-    students = sorted(p.parent.name for p in course.submitted.glob(f"*/{assignment}") if p.is_dir())
+    students = submissions(course, assignment)
     if not students:
         raise CourseError(f"no submissions in {course.submitted}/<student>/{assignment}/")
+    for warning in sandbox.warnings():
+        log(f"warning: {warning}")
+    if not record_only:
+        mine = students if shard is None else students[shard[0] - 1::shard[1]]
+        check_submissions(course, assignment, mine, jobs, limits, log)
+        if shard is not None:
+            log(f"shard {shard[0]}/{shard[1]}: checked {len(mine)} of {len(students)} submissions; "
+                f"record them with: python -m autograder grade {assignment} --record")
+            return []
+    return record(course, assignment, students)
 
-    for stale in course.intake.glob(f"*/{assignment}"):
-        shutil.rmtree(stale)  # a withdrawn submission must not be graded from an old intake
-    results = {s: StudentResult(s, notes=prepare_intake(course, assignment, s)) for s in students}
+
+def check_submissions(course: Course, assignment: str, students: list[str], jobs: int,
+                      limits: sandbox.Limits, log=print) -> None:
+    """Intake and sandboxed checks of ``students``: writes ``verdicts/<student>/<assignment>/``."""
+    names = course.notebooks(assignment)
+    specs = {name: verdicts.notebook_spec(course, assignment, name) for name in names}
+    expected = {name: verdicts.reference(course, assignment, name) for name in names}
+    forfeits = {}
+    for student in students:
+        for stale in (course.intake / student / assignment, course.verdicts / student / assignment):
+            if stale.exists():
+                shutil.rmtree(stale)  # a withdrawn or resubmitted notebook must not be graded from old files
+        notes, forfeits[student] = prepare_intake(course, assignment, student)
+        folder = course.verdicts / student / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / INTAKE_NOTES).write_text(json.dumps({"notes": notes, "forfeit": forfeits[student]}))
+
+    def one(task):
+        student, name = task
+        verdict = verdicts.grade_notebook(course, assignment, student, specs[name], expected[name], limits)
+        for cell in forfeits[student].get(name, []):
+            _forfeit(verdict, cell)
+        verdicts.verdict_path(course, student, assignment, name).write_text(json.dumps(verdict, indent=1, sort_keys=True))
+        return verdict
+
+    tasks = [(s, n) for s in students for n in names]
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for verdict in pool.map(one, tasks):
+            score = sum(c["score"] for c in verdict["cells"].values())
+            top = sum(c["points"] for c in verdict["cells"].values())
+            log(f"  {verdict['student']}/{verdict['notebook']}: {score:g}/{top:g} in {verdict['seconds']:g} s"
+                + (f" ({verdict['status']})" if verdict["status"] != "graded" else ""))
+
+
+def _forfeit(verdict: dict, cell: str) -> None:
+    entry = verdict["cells"].get(cell)
+    if not entry:
+        return
+    entry["score"] = 0.0
+    for check in entry["checks"]:
+        check.update(score=0.0, passed=False,
+                     message=f"the graded cell {cell} appears more than once in your notebook: its checks score 0")
+
+
+def record(course: Course, assignment: str, students: list[str]) -> list[StudentResult]:
+    """Put the verdicts in nbgrader's gradebook, write feedback, grades.csv and the report."""
+    results = {}
+    names = course.notebooks(assignment)
+    for student in students:
+        folder = course.verdicts / student / assignment
+        result = results[student] = StudentResult(student)
+        notes_file = folder / INTAKE_NOTES
+        if not notes_file.exists() or not (course.intake / student / assignment).exists():
+            result.infrastructure.append("this submission was not checked by any shard")
+            continue
+        result.notes = json.loads(notes_file.read_text())["notes"]
+        for name in names:
+            path = verdicts.verdict_path(course, student, assignment, name)
+            verdict = json.loads(path.read_text()) if path.exists() else {"status": "infrastructure", "problems": [
+                f"{name}: no verdict was written"]}
+            if verdict["status"] == "infrastructure":
+                result.infrastructure += verdict["problems"]
     proc = run_nbgrader(course, "autograde", assignment, "--force",
                         "--CourseDirectory.submitted_directory=intake", check=False)
     run_nbgrader(course, "generate_feedback", assignment, "--force")
-
     with Gradebook(course.gradebook_url, "cs231n") as gb:
         for result in results.values():
             _read_scores(gb, assignment, result)
-    secrets = leaks.collect_secrets(course.root, number)
+    secrets = leaks.collect_secrets(course.root, markup.assignment_number(assignment))
     for result in results.values():
         if not result.graded:
-            result.notes.append("nbgrader could not grade this submission; see assignments/autograder.log. "
-                                + _log_excerpt(proc.stdout + proc.stderr, result.student))
+            result.infrastructure.append("nbgrader could not record this submission; see assignments/autograder.log. "
+                                         + _log_excerpt(proc.stdout + proc.stderr, result.student))
         found = _withhold_leaking_feedback(course, assignment, secrets, result)
         if found:
             result.leaks = [str(leak) for leak in found]
         else:
             _write_summary(course, assignment, result)
     run_nbgrader(course, "export", "--to", str(course.course_dir / "grades.csv"))
+    report.write_report(course.verdicts, assignment, course.report(assignment))
     return [results[s] for s in students]
 
 
-def prepare_intake(course: Course, assignment: str, student: str) -> list[str]:
-    """Copy one submission to the intake and make it gradable; return notes for the student."""
+def prepare_intake(course: Course, assignment: str, student: str) -> tuple[list[str], dict[str, list[str]]]:
+    """Copy one submission to the intake and make it gradable.
+
+    Returns notes for the student, and per notebook the graded cells whose
+    checks score 0 because the cell appears more than once.
+    """
     src = course.submitted / student / assignment
     dst = course.intake / student / assignment
-    if dst.exists():
-        shutil.rmtree(dst)
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc"))
-    notes = []
+    shutil.copytree(src, dst, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc"))
+    for link in [p for p in dst.rglob("*") if p.is_symlink()]:
+        link.unlink()  # a link could point at another submission or the instructor's files
+    notes, forfeit = [], {}
     for name in course.notebooks(assignment):
         path = dst / f"{name}.ipynb"
         if not path.exists():
@@ -112,6 +213,12 @@ def prepare_intake(course: Course, assignment: str, student: str) -> list[str]:
             path.unlink()
             notes.append(f"{name}.ipynb cannot be graded ({problem}): its autograded parts score 0. "
                          "Your file is kept as you submitted it.")
+            continue
+        duplicated = drop_duplicate_cells(path)
+        if duplicated:
+            forfeit[name] = duplicated
+            notes.append(f"{name}.ipynb: the graded cell(s) {', '.join(duplicated)} appear more than once; "
+                         "the first copy was kept and their checks score 0.")
 
     release = course.release(assignment)
     for path in sorted((release / course.package.name).rglob("*.py")):
@@ -128,24 +235,34 @@ def prepare_intake(course: Course, assignment: str, student: str) -> list[str]:
             line = getattr(err, "lineno", None)
             notes.append(f"{rel}{f':{line}' if line else ''}: {type(err).__name__}: "
                          f"{getattr(err, 'msg', err)}; every check that imports it scores 0.")
-    return notes
+    return notes, forfeit
 
 
 def notebook_problem(path: Path) -> str | None:
-    """Why nbgrader cannot grade this notebook, or None if it can."""
+    """Why this file cannot be graded as a notebook, or None if it can."""
     try:
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
     except Exception as err:  # nbformat's NotJSONError, ValidationError, UnicodeDecodeError, ...
-        return f"not a valid notebook: {str(err).splitlines()[0]}"
-    seen: set[str] = set()
+        return f"not a valid notebook: {str(err).splitlines()[0] if str(err) else type(err).__name__}"
+    return None
+
+
+def drop_duplicate_cells(path: Path) -> list[str]:
+    """Keep the first of the cells sharing a grade id (a duplicate aborts nbgrader); return those ids."""
+    nb = nbformat.read(path, as_version=4)
+    seen, duplicated, kept = set(), [], []
     for cell in nb.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in seen:
-            return f"the graded cell {grade_id!r} appears twice"
-        if grade_id:
-            seen.add(grade_id)
-    return None
+        if grade_id and grade_id in seen:
+            duplicated.append(grade_id) if grade_id not in duplicated else None
+            continue
+        seen.add(grade_id)
+        kept.append(cell)
+    if duplicated:
+        nb.cells = kept
+        nbformat.write(nb, path)
+    return duplicated
 
 
 def _read_scores(gb: Gradebook, assignment: str, result: StudentResult) -> None:
@@ -172,15 +289,21 @@ def _write_summary(course: Course, assignment: str, result: StudentResult) -> No
     folder = course.feedback / result.student / assignment
     folder.mkdir(parents=True, exist_ok=True)
     out = [f"{assignment}: autograded score {result.auto_score:g} / {result.auto_max:g}", ""]
-    if result.notes:
-        out += ["Problems with the submission:"] + [f"  - {note}" for note in result.notes] + [""]
+    problems = result.notes + result.infrastructure
+    if problems:
+        out += ["Problems with the submission:"] + [f"  - {note}" for note in problems] + [""]
     for nb in result.notebooks:
         out.append(f"{nb.name}.ipynb: {nb.auto_score:g} / {nb.auto_max:g} autograded"
                    + (f", {nb.manual_max:g} points of written answers graded by hand" if nb.manual_max else ""))
+        path = verdicts.verdict_path(course, result.student, assignment, nb.name)
+        verdict = json.loads(path.read_text()) if path.exists() else {"cells": {}, "problems": []}
+        out += [f"  ! {problem}" for problem in verdict["problems"]]
         for grade_id, score, max_score in nb.checks:
-            verdict = "passed" if score == max_score else ("partly passed" if score else "FAILED")
-            out.append(f"    {grade_id:<36} {score:g} / {max_score:g}  {verdict}")
-    out += ["", "The notebooks' HTML files beside this summary show each check's output."]
+            state = "passed" if score == max_score else ("partly passed" if score else "FAILED")
+            out.append(f"  {grade_id:<36} {score:g} / {max_score:g}  {state}")
+            for check in verdict["cells"].get(grade_id, {}).get("checks", []):
+                out.append("      " + feedback.check_line(check))
+    out += ["", "The notebooks' HTML files beside this summary show the same verdicts in each test cell."]
     (folder / SUMMARY).write_text("\n".join(out) + "\n")
 
 
@@ -205,7 +328,7 @@ def format_table(assignment: str, results: list[StudentResult], expected: dict[s
         cells = [f"{by_name[n].auto_score:g}/{by_name[n].auto_max:g}" if n in by_name else "-" for n in names]
         manual = sum(nb.manual_max for nb in r.notebooks)
         row = [r.student, *cells, f"{r.auto_score:g}/{r.auto_max:g}", f"{manual:g} pts to grade",
-               str(len(r.notes)) if r.notes else ""]
+               str(len(r.notes) + len(r.infrastructure)) if r.notes or r.infrastructure else ""]
         if expected:
             row.append(_expectation(r, expected.get(r.student)))
         rows.append(row)

@@ -67,6 +67,8 @@ def collect_secrets(course_root: Path, assignment: int | None = None) -> list[Se
         public.extend(markup.public_lines(text, origin))
         for line in markup.solution_lines(text, assignment, origin):
             _add(secret, line, origin, "solution")
+        for line in markup.hidden_lines(text, origin):  # hidden checks never ship
+            _add(secret, line, origin, "hidden test")
 
     for path in sorted((course_root / "assignments" / "source").glob("*/*.ipynb")):
         number = markup.assignment_number(path.parent.name)

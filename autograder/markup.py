@@ -10,6 +10,9 @@ nbgrader clears such regions in notebooks only; this module does the same for
 package files. A region is tagged with the assignment that asks students to
 write it: releasing assignment N replaces the regions of assignment N and of
 every later assignment by a stub, and ships earlier regions solved.
+
+Hidden checks (``cs231n/checks/``) sit between ``### BEGIN HIDDEN TESTS`` and
+``### END HIDDEN TESTS``, as in nbgrader's test cells; no release ships them.
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from pathlib import Path
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)#+ ?BEGIN SOLUTION\b(?P<tag>.*)$")
 END = re.compile(r"^[ \t]*#+ ?END SOLUTION\b")
 TAG = re.compile(r"^\s*assignment(?P<number>\d+)\s*$")
+HIDDEN_BEGIN = re.compile(r"^[ \t]*#+ ?BEGIN HIDDEN TESTS\b")
+HIDDEN_END = re.compile(r"^[ \t]*#+ ?END HIDDEN TESTS\b")
 DEF = re.compile(r"^(?P<indent>[ \t]*)(?:async\s+)?(?:def|class)\s+(?P<name>\w+)")
 
 
@@ -134,14 +139,48 @@ def solution_lines(text: str, assignment: int | None = None, filename: str = "<t
 
 
 def public_lines(text: str, filename: str = "<text>") -> list[str]:
-    """Lines outside every region (the scaffold students always see)."""
+    """Lines outside every solution and hidden-test region (what students always see)."""
     lines = text.splitlines()
     inside = {i for region in find_regions(text, filename) for i in range(region.start, region.end + 1)}
+    inside |= {i for start, end in find_hidden(text, filename) for i in range(start, end + 1)}
     return [line for i, line in enumerate(lines) if i not in inside]
 
 
+def find_hidden(text: str, filename: str = "<text>") -> list[tuple[int, int]]:
+    """(start, end) line indices (0-based, markers included) of the hidden-test regions."""
+    regions, open_at = [], None
+    for i, line in enumerate(text.splitlines()):
+        if HIDDEN_BEGIN.match(line):
+            if open_at is not None:
+                raise MarkupError(f"{filename}:{i + 1}: BEGIN HIDDEN TESTS inside the region opened at line {open_at + 1}")
+            open_at = i
+        elif HIDDEN_END.match(line):
+            if open_at is None:
+                raise MarkupError(f"{filename}:{i + 1}: END HIDDEN TESTS without a BEGIN HIDDEN TESTS")
+            regions.append((open_at, i))
+            open_at = None
+    if open_at is not None:
+        raise MarkupError(f"{filename}:{open_at + 1}: BEGIN HIDDEN TESTS is never closed")
+    return regions
+
+
+def hidden_lines(text: str, filename: str = "<text>") -> list[str]:
+    """Lines inside the hidden-test regions."""
+    lines = text.splitlines()
+    return [line for start, end in find_hidden(text, filename) for line in lines[start + 1 : end]]
+
+
+def strip_hidden(text: str, filename: str = "<text>") -> str:
+    """``text`` without its hidden-test regions (markers included)."""
+    lines = text.splitlines()
+    drop = {i for start, end in find_hidden(text, filename) for i in range(start, end + 1)}
+    kept = [line for i, line in enumerate(lines) if i not in drop]
+    return "\n".join(kept) + ("\n" if text.endswith("\n") and kept else "")
+
+
 def strip_package(src: Path, dst: Path, assignment: int) -> list[Path]:
-    """Copy the package at ``src`` to ``dst`` with solutions stripped for ``assignment``.
+    """Copy the package at ``src`` to ``dst`` with solutions stripped for ``assignment``
+    and hidden tests removed.
 
     Caches and data are not copied. Returns the files written.
     """
@@ -154,7 +193,7 @@ def strip_package(src: Path, dst: Path, assignment: int) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix == ".py":
             name = f"{src.name}/{rel.as_posix()}"
-            target.write_text(strip_solutions(path.read_text(), assignment, name))
+            target.write_text(strip_hidden(strip_solutions(path.read_text(), assignment, name), name))
         else:
             target.write_bytes(path.read_bytes())
         written.append(target)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import shutil
 
-from autograder import leaks, markup
+from cs231n import checks as checklib
+from cs231n.checks import codec
+
+from autograder import leaks, markup, verdicts
 from autograder.course import ENVIRONMENT_FILES, Course, CourseError, run_nbgrader
 
 
@@ -26,6 +29,7 @@ def release_assignment(course: Course, assignment: str) -> list:
     if target.exists():
         shutil.rmtree(target)
     markup.strip_package(course.package, target, number)
+    ship_expected(course, assignment, target / "checks" / "expected" / assignment)
     for name in ENVIRONMENT_FILES:  # students build the course environment from these
         shutil.copy(course.root / name, release / name)
 
@@ -35,3 +39,14 @@ def release_assignment(course: Course, assignment: str) -> list:
         listing = "\n".join(f"  {leak}" for leak in found[:20])
         raise CourseError(f"the release of {assignment} contains solution text; nothing may be handed out:\n{listing}")
     return sorted(p for p in release.rglob("*") if p.is_file())
+
+
+def ship_expected(course: Course, assignment: str, folder) -> None:
+    """What the public package checks expect, computed by the reference: students
+    check their code against it with ``check(...)`` and ``python -m cs231n.checks``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in course.notebooks(assignment):
+        expected = verdicts.reference(course, assignment, name)
+        public = {c.name: expected[c.name] for c in checklib.load(assignment, name)
+                  if not c.hidden and c.expect is None}
+        codec.save(folder / f"{name}.npz", public)
