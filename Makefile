@@ -13,12 +13,12 @@ MATHJAX_VERSION := 3.2.2
 MATHJAX := .cache/static/mathjax/tex-chtml.js
 ASSIGNMENTS := assignment1
 
-.PHONY: course test env book release grade browser clean
+.PHONY: course test env book release grade system clean
 
-course: book
-	$(BIN)/python -m autograder course $(ASSIGNMENTS)
+course: book system
+	$(BIN)/python -m autograder course --jobs 2 $(ASSIGNMENTS)
 
-test: env browser
+test: env system
 	$(BIN)/python -m pytest
 
 env: $(STAMP) $(MATHJAX)
@@ -46,15 +46,18 @@ book: env
 release: env
 	$(BIN)/python -m autograder release $(ASSIGNMENTS)
 
-grade: env
-	$(BIN)/python -m autograder grade $(ASSIGNMENTS)
+grade: env system
+	$(BIN)/python -m autograder grade --jobs 2 $(ASSIGNMENTS)
 
-# Headless Chromium for the test that opens the built book (Debian packages).
-browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+# Debian packages: bubblewrap, the grader's sandbox; headless Chromium for the
+# test that opens the built book.
+system:
+	@command -v bwrap >/dev/null && command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; } || \
-	  echo "chromium/chromedriver not installed (needs root): the browser test will be skipped"
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      bubblewrap chromium chromium-driver >/dev/null; } || \
+	  echo "bubblewrap/chromium not installed (needs root): the grader warns, the browser test is skipped"
 
 clean:
-	rm -rf _build assignments/release assignments/submitted assignments/autograded assignments/feedback assignments/gradebook.db
+	rm -rf _build assignments/release assignments/submitted assignments/intake assignments/autograded \
+	  assignments/verdicts assignments/reports assignments/feedback assignments/gradebook.db

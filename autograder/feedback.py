@@ -28,7 +28,7 @@ def check_line(check: dict) -> str:
     return f"[{mark}] {check['score']:g}/{check['points']:g}  {check['what']}{hidden}: {check['message']}"
 
 
-def test_cell_outputs(cell_verdict: dict | None, problems: list[str]) -> list:
+def graded_cell_outputs(cell_verdict: dict | None, problems: list[str]) -> list:
     """The outputs that make nbgrader give a test cell the score of its verdict."""
     if not cell_verdict or not cell_verdict.get("checks"):
         why = "; ".join(problems) or "no verdict was recorded for this cell"
@@ -81,7 +81,7 @@ class InsertVerdicts(NbGraderPreprocessor):
                 continue
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("grade") and not meta.get("solution"):
-                cell.outputs = test_cell_outputs(verdict.get("cells", {}).get(meta.get("grade_id")), problems)
+                cell.outputs = graded_cell_outputs(verdict.get("cells", {}).get(meta.get("grade_id")), problems)
             else:
                 cell.outputs = other_cell_outputs(records.get(hashlib.sha256(cell.source.encode()).hexdigest()))
         return nb, resources

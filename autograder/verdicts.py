@@ -31,7 +31,7 @@ from pathlib import Path
 from cs231n import checks as checklib
 from cs231n.checks import codec
 from cs231n.checks.judges import verdict_of
-from cs231n.checks.local import import_error, read_events, read_observation, test_cells, write_job
+from cs231n.checks.local import graded_test_cells, import_error, read_events, read_observation, write_job
 
 from autograder import sandbox
 from autograder.course import Course, CourseError
@@ -53,7 +53,7 @@ class Notebook:
 
 def notebook_spec(course: Course, assignment: str, name: str) -> Notebook:
     nb = json.loads((course.source(assignment) / f"{name}.ipynb").read_text(encoding="utf-8"))
-    tests = tuple(test_cells(nb))
+    tests = tuple(graded_test_cells(nb))
     points = {}
     for cell in nb["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})

@@ -1,13 +1,23 @@
-"""Seconds to grade one Assignment 1 submission, and how much of it is nbgrader start-up.
+"""Sandboxed grading against plain nbgrader, and 2 workers against 1.
 
-Grades the reference example submission in a scratch copy of the course and
-times an nbgrader command that does nothing (``nbgrader --version``) in the
-same run as the baseline for start-up cost. Prints figures; never fails on time.
+In one run, on scratch copies of the course holding the same N copies of the
+reference submission:
 
-    python benchmarks/bench_grade.py [assignment1]
+- baseline: plain ``nbgrader autograde`` (nbgrader's own ``Execute``: the
+  notebooks run in a kernel and their test cells call the checks in-process,
+  the untrusted way), one command for all N submissions;
+- the course's grader (``grade_assignment``): sandboxed workers, verdicts
+  judged outside student code, then recorded by ``nbgrader autograde``,
+  ``generate_feedback`` and ``export``, with ``--jobs 1`` and ``--jobs 2``.
+
+Prints seconds per submission, submissions per minute and the ratios (goals:
+sandboxed <= 1.2x plain nbgrader, 2 workers >= 1.8x one). Never fails on time.
+
+    python benchmarks/bench_grade.py [N=2]
 """
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import time
@@ -18,37 +28,52 @@ from autograder.examples import build_example, load_examples
 from autograder.grade import grade_assignment
 from autograder.release import release_assignment
 
-NBGRADER_COMMANDS_PER_GRADE = 3  # autograde, generate_feedback, export
+A1 = "assignment1"
+PLAIN_CONFIG = '''
+# nbgrader's own autograde pipeline: execute the notebooks in a kernel.
+from nbgrader.converters.autograde import Autograde
+c.Autograde.autograde_preprocessors = Autograde.autograde_preprocessors.default_value
+c.ExecutePreprocessor.timeout = 30
+'''
 
 
-def main(assignment: str = "assignment1") -> None:
+def _course(tmp: Path, n: int):
+    course = copy_course(tmp)
+    release_assignment(course, A1)
+    reference = next(e for e in load_examples(course, A1) if e.expect == "full")
+    first = course.submitted / "student00" / A1
+    build_example(course, A1, reference, first)
+    for i in range(1, n):
+        shutil.copytree(first, course.submitted / f"student{i:02d}" / A1)
+    return course
+
+
+def main(n: int = 2) -> None:
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        course = copy_course(Path(tmp))
+        course = _course(Path(tmp) / "plain", n)
+        with open(course.course_dir / "nbgrader_config.py", "a") as f:
+            f.write(PLAIN_CONFIG)
         t0 = time.perf_counter()
-        release_assignment(course, assignment)
-        t_release = time.perf_counter() - t0
+        run_nbgrader(course, "autograde", A1, "--force", check=False)
+        rows.append(("plain nbgrader autograde (in-process checks)", time.perf_counter() - t0))
 
-        starts = []
-        for _ in range(3):
+        for jobs in (1, 2):
+            course = _course(Path(tmp) / f"jobs{jobs}", n)
             t0 = time.perf_counter()
-            run_nbgrader(course, "--version")
-            starts.append(time.perf_counter() - t0)
-        startup = min(starts)
+            results = grade_assignment(course, A1, jobs=jobs, log=lambda *_: None)
+            rows.append((f"sandboxed grader, {jobs} worker{'s' * (jobs > 1)}", time.perf_counter() - t0))
+            scores = {r.auto_score for r in results}
+            assert len(scores) == 1, f"the copies of one submission scored differently: {scores}"
 
-        reference = next(e for e in load_examples(course, assignment) if e.expect == "full")
-        build_example(course, assignment, reference, course.submitted / reference.student / assignment)
-        t0 = time.perf_counter()
-        (result,) = grade_assignment(course, assignment)
-        t_grade = time.perf_counter() - t0
-
-    overhead = NBGRADER_COMMANDS_PER_GRADE * startup
-    print(f"{'step':<44}{'seconds':>10}")
-    print(f"{'release ' + assignment:<44}{t_release:>10.1f}")
-    print(f"{'nbgrader start-up (no-op command, best of 3)':<44}{startup:>10.1f}")
-    print(f"{'grade one submission (all notebooks)':<44}{t_grade:>10.1f}")
-    print(f"{'  of which nbgrader start-ups (3 commands)':<44}{overhead:>10.1f}  ({100 * overhead / t_grade:.0f}%)")
-    print(f"score {result.auto_score:g}/{result.auto_max:g}")
+    print(f"{n} copies of the reference submission of {A1}")
+    print(f"{'grader':<48}{'s/submission':>14}{'subs/min':>10}")
+    for name, seconds in rows:
+        print(f"{name:<48}{seconds / n:>14.1f}{60 * n / seconds:>10.2f}")
+    plain, one, two = (s for _, s in rows)
+    print(f"sandboxed / plain nbgrader: {one / plain:.2f}x the time (goal <= 1.2x)")
+    print(f"2 workers / 1 worker: {one / two:.2f}x the throughput (goal >= 1.8x)")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    main(*(int(a) for a in sys.argv[1:]))

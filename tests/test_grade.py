@@ -1,6 +1,8 @@
 """Grading the bundled example submissions end to end through nbgrader."""
 import csv
 import hashlib
+import json
+import shutil
 
 import pytest
 
@@ -135,7 +137,18 @@ def test_grade_table_and_expectations():
     assert lines[4].split()[:4] == ["bob", "-", "3/11", "3/11"] and "zero: NOT MET" in lines[4]
 
 
-def test_grading_the_same_submission_twice_gives_the_same_scores(tmp_path):
+def _verdicts(course, student):
+    out = {}
+    for path in sorted((course.verdicts / student / A1).glob("*.json")):
+        data = json.loads(path.read_text())
+        if isinstance(data, dict):
+            data.pop("seconds", None)
+        out[path.name] = data
+    return out
+
+
+def test_grading_twice_in_shards_gives_the_same_verdicts_and_feedback(tmp_path):
+    """Determinism, and shards recorded together equal one run: same scores, messages, feedback."""
     from autograder.examples import build_example, load_examples
 
     course = copy_course(tmp_path)
@@ -145,7 +158,23 @@ def test_grading_the_same_submission_twice_gives_the_same_scores(tmp_path):
     reference.edits.append({"file": "cs231n/layers.py", "old": "    db = dout.sum(axis=0)\n",
                             "new": "    db = dout.mean(axis=0)\n"})
     build_example(course, A1, reference, course.submitted / "twice" / A1)
-    runs = [grade_assignment(course, A1)[0] for _ in range(2)]
-    checks = [[(nb.name, nb.checks) for nb in run.notebooks] for run in runs]
-    assert checks[0] == checks[1]
-    assert 0 < runs[0].auto_score < runs[0].auto_max
+    shutil.copytree(course.release(A1), course.submitted / "stub" / A1)
+
+    first = {r.student: r for r in grade_assignment(course, A1, jobs=1)}
+    verdicts = {s: _verdicts(course, s) for s in first}
+    summaries = {s: (course.feedback / s / A1 / SUMMARY).read_text() for s in first}
+
+    shutil.rmtree(course.verdicts)  # as on a fresh machine
+    shutil.rmtree(course.intake)
+    assert grade_assignment(course, A1, jobs=2, shard=(1, 2)) == []
+    assert sorted(p.name for p in course.verdicts.iterdir()) == ["stub"]  # shard 1 of 2: the first student only
+    assert grade_assignment(course, A1, jobs=2, shard=(2, 2)) == []
+    second = {r.student: r for r in grade_assignment(course, A1, record_only=True)}
+
+    for student in first:
+        assert [(nb.name, nb.checks) for nb in first[student].notebooks] == \
+               [(nb.name, nb.checks) for nb in second[student].notebooks]
+        assert _verdicts(course, student) == verdicts[student]
+        assert (course.feedback / student / A1 / SUMMARY).read_text() == summaries[student]
+    assert 0 < first["twice"].auto_score < first["twice"].auto_max
+    assert first["stub"].auto_score == 0 and not first["stub"].infrastructure

@@ -101,3 +101,41 @@ def test_assignment_number():
     assert markup.assignment_number("assignment3") == 3
     with pytest.raises(ValueError):
         markup.assignment_number("hw1")
+
+
+HIDDEN_SRC = '''import numpy as np
+
+@register("test_x", "public check", close(1e-7))
+def public_check(ns):
+    return 1.0
+
+### BEGIN HIDDEN TESTS
+@register("test_x", "hidden check", close(1e-7), hidden=True)
+def hidden_check(ns):
+    return np.arange(3) * 17
+### END HIDDEN TESTS
+'''
+
+
+def test_hidden_regions_are_found_stripped_and_kept_out_of_public_lines():
+    assert markup.find_hidden(HIDDEN_SRC) == [(6, 10)]
+    stripped = markup.strip_hidden(HIDDEN_SRC)
+    assert "hidden_check" not in stripped and "HIDDEN" not in stripped and "public_check" in stripped
+    compile(stripped, "<checks>", "exec")
+    assert "    return np.arange(3) * 17" in markup.hidden_lines(HIDDEN_SRC)
+    assert not any("arange" in line for line in markup.public_lines(HIDDEN_SRC))
+
+
+@pytest.mark.parametrize("bad", ["### BEGIN HIDDEN TESTS\nx = 1\n", "x = 1\n### END HIDDEN TESTS\n",
+                                 "### BEGIN HIDDEN TESTS\n### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS\n"])
+def test_bad_hidden_markup_fails(bad):
+    with pytest.raises(markup.MarkupError):
+        markup.find_hidden(bad, "checks.py")
+
+
+def test_strip_package_removes_hidden_checks(tmp_path):
+    src = tmp_path / "cs231n"
+    (src / "checks").mkdir(parents=True)
+    (src / "checks" / "knn.py").write_text(HIDDEN_SRC)
+    markup.strip_package(src, tmp_path / "out", 1)
+    assert "hidden_check" not in (tmp_path / "out" / "checks" / "knn.py").read_text()

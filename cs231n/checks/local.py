@@ -44,12 +44,19 @@ def shipped_expected(assignment: str, notebook: str) -> dict | None:
 
 def expected_of(check, shipped: dict | None):
     """What ``check`` expects: ``expect()``, the shipped reference data, or (in the
-    instructor's copy, where the package is the reference) the probe's own output."""
-    if check.expect is not None:
-        return check.expect()
-    if shipped is not None:
-        return shipped[check.name]
-    return check.probe(None)
+    instructor's copy, where the package is the reference) the probe's own output.
+
+    Raises LookupError when the expected data cannot be had.
+    """
+    try:
+        if check.expect is not None:
+            return check.expect()
+        if shipped is not None:
+            return shipped[check.name]
+        return check.probe(None)
+    except Exception as err:
+        raise LookupError(f"no expected data for the check {check.name!r} ({type(err).__name__}: {err}); "
+                          "is cs231n/checks/expected/ from the released assignment?") from None
 
 
 # ----------------------------------------------------------------- worker files
@@ -99,7 +106,7 @@ def import_error(out_dir: Path):
         return {"kind": "error", "exception": "ImportError", "message": "importing cs231n failed", "where": ""}
 
 
-def test_cells(nb: dict) -> list[str]:
+def graded_test_cells(nb: dict) -> list[str]:
     """Grade ids of a notebook's graded test cells (graded code cells that are not answers)."""
     ids = []
     for cell in nb.get("cells", []):
@@ -149,7 +156,7 @@ def run_notebook(assignment: str, notebook_file: Path, seconds: float = 60, time
     points = cell_points(nb)
     with tempfile.TemporaryDirectory() as out:
         write_job(Path(out), assignment=assignment, notebook=notebook, mode="observe",
-                  notebook_file=str(Path(notebook_file).resolve()), test_cells=test_cells(nb), step_seconds=seconds)
+                  notebook_file=str(Path(notebook_file).resolve()), test_cells=graded_test_cells(nb), step_seconds=seconds)
         env = dict(os.environ, MPLBACKEND="Agg")
         t0 = time.time()
         try:
