@@ -135,8 +135,12 @@ def _why(outcome: sandbox.Outcome) -> str:
 
 
 def grade_notebook(course: Course, assignment: str, student: str, spec: Notebook, expected: dict,
-                   limits: sandbox.Limits = sandbox.Limits()) -> dict:
-    """Run and judge every check of one notebook of one submission; write and return the verdict."""
+                   limits: sandbox.Limits = sandbox.Limits(), execute: bool = True) -> dict:
+    """Run and judge every check of one notebook of one submission; write and return the verdict.
+
+    With ``execute=False`` the notebook's cells are not run, so only the
+    package checks can pass (a quick check of package code).
+    """
     checks = checklib.load(assignment, spec.name)
     submission = course.intake / student / assignment
     verdict = {"student": student, "assignment": assignment, "notebook": spec.name, "status": "graded",
@@ -152,7 +156,7 @@ def grade_notebook(course: Course, assignment: str, student: str, spec: Notebook
             work = _private_copy(course, submission, Path(tmp))
             out = Path(tmp) / "out"
             out.mkdir()
-            observations, missing, outputs = _run_worker(spec, checks, work, out, limits, verdict)
+            observations, missing, outputs = _run_worker(spec, checks, work, out, limits, verdict, execute)
     for cell, points in spec.points.items():
         shares = checklib.points_of(checks, cell, points)
         entry = {"points": points, "score": 0.0, "checks": []}
@@ -174,7 +178,8 @@ def grade_notebook(course: Course, assignment: str, student: str, spec: Notebook
     return verdict
 
 
-def _run_worker(spec: Notebook, checks: list, work: Path, out: Path, limits: sandbox.Limits, verdict: dict):
+def _run_worker(spec: Notebook, checks: list, work: Path, out: Path, limits: sandbox.Limits, verdict: dict,
+                execute: bool = True):
     skip: list[str] = []
     missing = "the check did not run"
     for attempt in range(RESTARTS + 1):
@@ -185,7 +190,7 @@ def _run_worker(spec: Notebook, checks: list, work: Path, out: Path, limits: san
             argv[-1] = str(inside_out)
         done = [c.name for c in checks if (out / f"check-{c.name}.npz").exists()]
         write_job(out, assignment=verdict["assignment"], notebook=spec.name, mode="observe",
-                  notebook_file=f"{spec.name}.ipynb", test_cells=list(spec.test_cells),
+                  notebook_file=f"{spec.name}.ipynb" if execute else None, test_cells=list(spec.test_cells),
                   skip=skip, done=done, step_seconds=STEP_SECONDS)
 
         def watch():
