@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cs231n import checks as _checks
 from cs231n.checks import codec
-from cs231n.checks.judges import verdict_line, verdict_of
+from cs231n.checks.judges import Verdict, verdict_line, verdict_of
 from cs231n.checks.worker import describe
 
 CHECKS_DIR = Path(__file__).resolve().parent
@@ -123,6 +123,14 @@ def cell_points(nb: dict) -> dict[str, float]:
 
 # ----------------------------------------------------------------- in a notebook
 
+def _judge(check, observation, shipped, missing="the check did not run"):
+    try:
+        expected = expected_of(check, shipped)
+    except LookupError as err:
+        return Verdict(0.0, str(err))
+    return verdict_of(check, observation, expected, missing)
+
+
 def run_in_namespace(notebook: str, cell: str | None, ns: dict, assignment: str | None = None) -> list[str]:
     """Run the checks of ``cell`` (or all) of ``notebook`` in this process; print verdicts.
 
@@ -138,7 +146,7 @@ def run_in_namespace(notebook: str, cell: str | None, ns: dict, assignment: str 
             observation = {"kind": "value", "value": check.probe(ns if check.notebook else None)}
         except Exception as exc:
             observation = describe(exc, str(PACKAGE_ROOT))
-        verdict = verdict_of(check, observation, expected_of(check, shipped))
+        verdict = _judge(check, observation, shipped)
         print(verdict_line(check.what, verdict))
         if not verdict.passed:
             failed.append(check.name)
@@ -174,7 +182,7 @@ def run_notebook(assignment: str, notebook_file: Path, seconds: float = 60, time
             shares = _checks.points_of(checks, cell, cell_pts)
             for check in mine:
                 observation = failure or read_observation(Path(out), check.name)
-                verdict = verdict_of(check, observation, expected_of(check, shipped), missing=why)
+                verdict = _judge(check, observation, shipped, why)
                 got = shares[check.name] * verdict.fraction
                 earned, total = earned + got, total + shares[check.name]
                 failed += not verdict.passed
