@@ -47,6 +47,9 @@ def ship_expected(course: Course, assignment: str, folder) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name in course.notebooks(assignment):
         expected = verdicts.reference(course, assignment, name)
-        public = {c.name: expected[c.name] for c in checklib.load(assignment, name)
-                  if not c.hidden and c.expect is None}
-        codec.save(folder / f"{name}.npz", public)
+        checks = checklib.load(assignment, name)
+        weights: dict[str, float] = {}
+        for c in checks:  # students see the points each public check is worth in the grader
+            weights[c.cell] = weights.get(c.cell, 0.0) + c.weight
+        public = {c.name: expected[c.name] for c in checks if not c.hidden and c.expect is None}
+        codec.save(folder / f"{name}.npz", {"expected": public, "weights": weights})

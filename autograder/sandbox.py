@@ -196,6 +196,7 @@ def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
         "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
         "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib", "PYTHONDONTWRITEBYTECODE": "1",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "TQDM_DISABLE": "1",  # progress bars print timings: feedback would differ from run to run
     }
     env.update(extra or {})
     return env

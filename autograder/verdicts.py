@@ -162,13 +162,17 @@ def grade_notebook(course: Course, assignment: str, student: str, spec: Notebook
         entry = {"points": points, "score": 0.0, "checks": []}
         if not shares and points:
             verdict["problems"].append(f"the test cell {cell} has no checks: the course must define some")
+        earned = 0.0
         for check in (c for c in checks if c.cell == cell):
             result = verdict_of(check, observations.get(check.name), expected[check.name], missing)
-            got = round(shares[check.name] * result.fraction, 6)
-            entry["score"] = round(entry["score"] + got, 6)
+            earned += shares[check.name] * result.fraction
             entry["checks"].append({"name": check.name, "what": check.what, "hidden": check.hidden,
-                                    "points": shares[check.name], "score": got, "passed": result.passed,
-                                    "message": result.message})
+                                    "points": round(shares[check.name], 6),
+                                    "score": round(shares[check.name] * result.fraction, 6),
+                                    "passed": result.passed, "message": result.message})
+        # a cell whose checks all pass scores its points exactly (thirds do not add up in floating point)
+        passed = entry["checks"] and all(c["passed"] for c in entry["checks"])
+        entry["score"] = points if passed else min(points, round(earned, 6))
         verdict["cells"][cell] = entry
     verdict["seconds"] = round(time.monotonic() - t0, 1)
     path = verdict_path(course, student, assignment, spec.name)

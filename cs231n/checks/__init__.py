@@ -89,10 +89,14 @@ def load(assignment: str, notebook: str) -> list[Check]:
     return list(_REGISTRY.get(module, []))
 
 
-def points_of(checks: list[Check], cell: str, cell_points: float) -> dict[str, float]:
-    """Split a cell's points over its checks in proportion to their weights."""
+def points_of(checks: list[Check], cell: str, cell_points: float, total: float | None = None) -> dict[str, float]:
+    """Split a cell's points over its checks in proportion to their weights.
+
+    ``total`` is the weight of all the cell's checks when some are not in
+    ``checks`` (a student's copy has no hidden checks, which hold the rest).
+    """
     mine = [c for c in checks if c.cell == cell]
-    total = sum(c.weight for c in mine)
+    total = total or sum(c.weight for c in mine)
     return {c.name: cell_points * c.weight / total for c in mine} if total else {}
 
 

@@ -37,7 +37,8 @@ def find_assignment(notebook: str) -> str:
 
 
 def shipped_expected(assignment: str, notebook: str) -> dict | None:
-    """Expected data shipped with a released assignment (None in the instructor's copy)."""
+    """Data shipped with a released assignment (None in the instructor's copy):
+    ``{"expected": {check: data}, "weights": {cell: weight of all its checks}}``."""
     path = CHECKS_DIR / "expected" / assignment / f"{notebook}.npz"
     return codec.load(path) if path.exists() else None
 
@@ -52,7 +53,7 @@ def expected_of(check, shipped: dict | None):
         if check.expect is not None:
             return check.expect()
         if shipped is not None:
-            return shipped[check.name]
+            return shipped["expected"][check.name]
         return check.probe(None)
     except Exception as err:
         raise LookupError(f"no expected data for the check {check.name!r} ({type(err).__name__}: {err}); "
@@ -161,10 +162,11 @@ def run_notebook(assignment: str, notebook_file: Path, seconds: float = 60, time
     notebook = Path(notebook_file).stem
     checks = _checks.load(assignment, notebook)
     shipped = shipped_expected(assignment, notebook)
-    points = cell_points(nb)
+    tests = graded_test_cells(nb)
+    points = {cell: pts for cell, pts in cell_points(nb).items() if cell in tests}
     with tempfile.TemporaryDirectory() as out:
         write_job(Path(out), assignment=assignment, notebook=notebook, mode="observe",
-                  notebook_file=str(Path(notebook_file).resolve()), test_cells=graded_test_cells(nb), step_seconds=seconds)
+                  notebook_file=str(Path(notebook_file).resolve()), test_cells=tests, step_seconds=seconds)
         env = dict(os.environ, MPLBACKEND="Agg")
         t0 = time.time()
         try:
@@ -179,7 +181,8 @@ def run_notebook(assignment: str, notebook_file: Path, seconds: float = 60, time
         failed, earned, total = 0, 0.0, 0.0
         for cell, cell_pts in points.items():
             mine = [c for c in checks if c.cell == cell]
-            shares = _checks.points_of(checks, cell, cell_pts)
+            weight = shipped["weights"].get(cell) if shipped else None
+            shares = _checks.points_of(checks, cell, cell_pts, weight)
             for check in mine:
                 observation = failure or read_observation(Path(out), check.name)
                 verdict = _judge(check, observation, shipped, why)
@@ -187,7 +190,9 @@ def run_notebook(assignment: str, notebook_file: Path, seconds: float = 60, time
                 earned, total = earned + got, total + shares[check.name]
                 failed += not verdict.passed
                 print("  " + verdict_line(check.what, verdict, shares[check.name], got))
-        print(f"  {earned:g} / {total:g} points from these checks\n")
+        print(f"  {earned:g} / {total:g} points from these checks"
+              + (f" (hidden checks hold {sum(points.values()) - total:g} more)" if total < sum(points.values()) else "")
+              + "\n")
     return failed
 
 
