@@ -239,4 +239,5 @@ def run(argv: list[str], work: Path, out: Path, limits: Limits = Limits(),
         cgroups.kill_all()
         proc.wait()
         cgroups.remove()
-    return Outcome(proc.returncode, time.monotonic() - t0, stopped)
+    code = proc.returncode  # bwrap exits with 128 + N when the program in it was killed by signal N
+    return Outcome(128 - code if bwrap() is not None and code > 128 else code, time.monotonic() - t0, stopped)

@@ -158,13 +158,13 @@ def vectorized_reg3(ns):
 # --------------------------------------------------------------- predict and train
 
 @register("test_predict", "LinearClassifier.predict with W = [[1, 0, -1], [0, 2, 0.5]] on the rows "
-          "[1, 0], [0, 1], [-2, 0.5] picks the highest-scoring classes 0, 1, 2", equal("predicted labels"))
+          "[1, 0], [0, 1], [-2, 0.5], [0, -1] picks the highest-scoring classes 0, 1, 2, 0", equal("predicted labels"))
 def predict_toy(ns):
     from cs231n.classifiers.linear_classifier import LinearSVM
     clf = LinearSVM()
     clf.W = np.array([[1.0, 0.0, -1.0],
                       [0.0, 2.0, 0.5]])
-    X = np.array([[1.0, 0.0], [0.0, 1.0], [-2.0, 0.5]])
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [-2.0, 0.5], [0.0, -1.0]])
     return np.asarray(clf.predict(X))
 
 
@@ -264,3 +264,32 @@ def search_best(ns):
 def best_svm_test_accuracy(ns):
     W = _best_svm_weights(ns)
     return np.argmax(_prepared()["X_test"] @ W, axis=1)
+
+
+def judge_batches(observed, expected):
+    if observed != expected:
+        return Verdict(0.0, f"minibatch shapes {observed.get('shapes') if isinstance(observed, dict) else observed} "
+                            f"(expected {expected['shapes']}); rows drawn from X with their own labels: "
+                            f"{observed.get('matching') if isinstance(observed, dict) else '-'}")
+    return Verdict(1.0, f"{len(expected['shapes'])} minibatches of {expected['shapes'][0][0]} rows of X, "
+                        "each with its label")
+
+
+@register("test_svm_train", "LinearClassifier.train on 50 rows with batch_size=7 and num_iters=3: every step's "
+          "loss gets 7 rows of X and their labels", judge_batches, weight=0.5)
+def train_batches(ns):
+    from cs231n.classifiers.linear_classifier import LinearSVM
+    seen = []
+
+    class Recorder(LinearSVM):
+        def loss(self, X_batch, y_batch, reg):
+            seen.append((np.array(X_batch, dtype=float), np.array(y_batch)))
+            return 0.0, np.zeros_like(self.W)
+
+    rng = np.random.RandomState(5)
+    X, y = rng.randn(50, 3), rng.randint(4, size=50)
+    Recorder().train(X, y, learning_rate=1e-3, reg=0.0, num_iters=3, batch_size=7, seed=0)
+    label_of = {tuple(row): label for row, label in zip(X, y)}
+    return {"shapes": [list(xb.shape) for xb, _ in seen],
+            "matching": [bool(len(xb) == len(yb) and all(label_of.get(tuple(r)) == l for r, l in zip(xb, yb)))
+                         for xb, yb in seen]}

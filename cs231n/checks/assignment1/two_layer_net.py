@@ -238,7 +238,7 @@ def tln_scores_random(ns):
 
 
 def _tln_grads(reg):
-    """TwoLayerNet 5-50-7's gradients on 3 inputs, with fixed weights of scale 5e-2 and zero biases."""
+    """TwoLayerNet 5-50-7's gradients on 3 inputs, with fixed weights of scale 5e-2 and random biases."""
     from cs231n.classifiers.fc_net import TwoLayerNet
     N, D, H, C = 3, 5, 50, 7
     rng = np.random.RandomState(0)
@@ -253,6 +253,8 @@ def _tln_grads(reg):
     m.params["b1"] = np.zeros(H)
     m.params["W2"] = 5e-2 * w.randn(H, C)
     m.params["b2"] = np.zeros(C)
+    # nonzero biases: regularising them by mistake must show in their gradients
+    m.params["b1"], m.params["b2"] = 0.1 * w.randn(H), 0.1 * w.randn(C)
     m.reg = reg
     _, grads = m.loss(X, y)
     return {name: grads[name] for name in PARAMS if name in grads}
