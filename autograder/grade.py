@@ -181,6 +181,7 @@ def record(course: Course, assignment: str, students: list[str]) -> list[Student
         if not result.graded:
             result.infrastructure.append("nbgrader could not record this submission; see assignments/autograder.log. "
                                          + _log_excerpt(proc.stdout + proc.stderr, result.student))
+        result.infrastructure += _unrecorded(course, assignment, result)
         found = _withhold_leaking_feedback(course, assignment, secrets, result)
         if found:
             result.leaks = [str(leak) for leak in found]
@@ -195,16 +196,43 @@ def prepare_intake(course: Course, assignment: str, student: str) -> tuple[list[
     """Copy one submission to the intake and make it gradable.
 
     Returns notes for the student, and per notebook the graded cells whose
-    checks score 0 because the cell appears more than once.
+    checks score 0 because the cell appears more than once. A submission that
+    cannot be read at all is noted and graded as empty.
     """
-    src = course.submitted / student / assignment
     dst = course.intake / student / assignment
-    shutil.copytree(src, dst, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc"))
+    try:
+        return _intake(course, assignment, student, dst)
+    except Exception as err:  # whatever a submission holds, it must not stop the class's grading
+        shutil.rmtree(dst, ignore_errors=True)
+        dst.mkdir(parents=True, exist_ok=True)
+        return [f"the submission could not be read ({type(err).__name__}: {str(err)[:200]}): it scores 0."], {}
+
+
+def _regular(folder, names):
+    """copytree's ignore: everything but files, folders and links (FIFOs, sockets, devices)."""
+    import os
+    import stat
+    skipped = []
+    for name in names:
+        mode = os.lstat(os.path.join(folder, name)).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+            skipped.append(name)
+    return skipped + [n for n in names if n in ("__pycache__", ".ipynb_checkpoints") or n.endswith(".pyc")]
+
+
+def _intake(course: Course, assignment: str, student: str, dst: Path):
+    src = course.submitted / student / assignment
+    shutil.copytree(src, dst, symlinks=True, ignore=_regular)
     for link in [p for p in dst.rglob("*") if p.is_symlink()]:
         link.unlink()  # a link could point at another submission or the instructor's files
     notes, forfeit = [], {}
+    release = course.release(assignment)
     for name in course.notebooks(assignment):
         path = dst / f"{name}.ipynb"
+        if path.is_dir():
+            shutil.rmtree(path)
+            notes.append(f"{name}.ipynb is a folder, not a notebook: its autograded parts score 0.")
+            continue
         if not path.exists():
             notes.append(f"{name}.ipynb is missing from the submission: its autograded parts score 0.")
             continue
@@ -219,15 +247,20 @@ def prepare_intake(course: Course, assignment: str, student: str) -> tuple[list[
             forfeit[name] = duplicated
             notes.append(f"{name}.ipynb: the graded cell(s) {', '.join(duplicated)} appear more than once; "
                          "the first copy was kept and their checks score 0.")
+        notes += restore_graded_cells(path, release / f"{name}.ipynb")
 
-    release = course.release(assignment)
     for path in sorted((release / course.package.name).rglob("*.py")):
         rel = path.relative_to(release)
-        if not (dst / rel).exists():
-            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, dst / rel)
+        target = dst / rel
+        if target.exists() and not target.is_file():
+            shutil.rmtree(target)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
             notes.append(f"{rel.as_posix()} is missing from the submission: the released stub was graded in its place.")
     for path in sorted((dst / course.package.name).rglob("*.py")):
+        if not path.is_file():
+            continue
         try:
             compile(path.read_bytes(), str(path), "exec")
         except (SyntaxError, ValueError) as err:
@@ -245,7 +278,59 @@ def notebook_problem(path: Path) -> str | None:
         nbformat.validate(nb)
     except Exception as err:  # nbformat's NotJSONError, ValidationError, UnicodeDecodeError, ...
         return f"not a valid notebook: {str(err).splitlines()[0] if str(err) else type(err).__name__}"
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is not None and (not isinstance(meta, dict) or not isinstance(meta.get("grade_id", ""), str)):
+            return "a cell's nbgrader metadata was edited into something nbgrader cannot read"
     return None
+
+
+GRADER_FIELDS = ("grade", "solution", "locked", "task", "points", "grade_id", "checksum", "schema_version")
+
+
+def restore_graded_cells(path: Path, released: Path) -> list[str]:
+    """Make a notebook's graded cells those of the release: deleted ones come back
+    (nbgrader 0.9.6 cannot always restore them itself), edited nbgrader metadata is
+    reset, and nbgrader metadata on cells the release does not grade is dropped."""
+    if not released.exists():
+        return []
+    nb = nbformat.read(path, as_version=4)
+    ref = nbformat.read(released, as_version=4)
+    ref_ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in ref.cells]
+    by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in ref.cells if c.metadata.get("nbgrader", {}).get("grade_id")}
+    notes, changed = [], False
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            continue
+        grade_id = meta.get("grade_id")
+        if grade_id not in by_id:
+            del cell.metadata["nbgrader"]
+            changed = True
+            continue
+        want = by_id[grade_id].metadata["nbgrader"]
+        if any(meta.get(k) != want.get(k) for k in GRADER_FIELDS) or cell.cell_type != by_id[grade_id].cell_type:
+            cell.metadata["nbgrader"] = dict(want)
+            notes.append(f"{path.name}: the nbgrader metadata of cell {grade_id} was changed; the release's was put back.")
+            if cell.cell_type != by_id[grade_id].cell_type:
+                cell.update({k: v for k, v in by_id[grade_id].items() if k != "id"})
+            changed = True
+    have = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+    for i, grade_id in enumerate(ref_ids):
+        if grade_id and grade_id not in have:
+            earlier = set(ref_ids[:i]) - {None}  # after the last graded cell that precedes it in the release
+            position = max((j + 1 for j, c in enumerate(nb.cells)
+                            if c.metadata.get("nbgrader", {}).get("grade_id") in earlier), default=0)
+            restored = nbformat.from_dict(dict(by_id[grade_id]))
+            if "id" in restored and any(c.get("id") == restored["id"] for c in nb.cells):
+                restored["id"] = f"restored-{grade_id}"
+            nb.cells.insert(position, restored)
+            have.add(grade_id)
+            notes.append(f"{path.name}: the graded cell {grade_id} was deleted; the release's was put back.")
+            changed = True
+    if changed:
+        nbformat.write(nb, path)
+    return notes
 
 
 def drop_duplicate_cells(path: Path) -> list[str]:
@@ -278,6 +363,24 @@ def _read_scores(gb: Gradebook, assignment: str, result: StudentResult) -> None:
             if grade.cell.cell_type == "code"
         ]
         result.notebooks.append(NotebookResult(nb.name, nb.code_score, nb.max_code_score, nb.max_written_score, checks))
+
+
+def _unrecorded(course: Course, assignment: str, result: StudentResult) -> list[str]:
+    """Where the gradebook disagrees with the verdicts (nbgrader failed on a notebook)."""
+    recorded = {nb.name: nb.auto_score for nb in result.notebooks}
+    problems = []
+    for name in course.notebooks(assignment):
+        path = verdicts.verdict_path(course, result.student, assignment, name)
+        if not path.exists() or not result.graded:
+            continue
+        verdict = json.loads(path.read_text())
+        if verdict["status"] != "graded":
+            continue
+        earned = round(sum(cell["score"] for cell in verdict["cells"].values()), 6)
+        if name not in recorded or abs(recorded[name] - earned) > 1e-6:
+            problems.append(f"{name}: the verdicts give {earned:g} points but nbgrader recorded "
+                            f"{recorded.get(name, 'nothing')}; see assignments/autograder.log")
+    return problems
 
 
 def _log_excerpt(log: str, student: str) -> str:

@@ -51,6 +51,7 @@ class Notebook:
     points: dict  # grade id -> points, test cells only
 
 
+
 def notebook_spec(course: Course, assignment: str, name: str) -> Notebook:
     nb = json.loads((course.source(assignment) / f"{name}.ipynb").read_text(encoding="utf-8"))
     tests = tuple(graded_test_cells(nb))
@@ -197,10 +198,21 @@ def _run_worker(spec: Notebook, checks: list, work: Path, out: Path, limits: san
                   notebook_file=f"{spec.name}.ipynb" if execute else None, test_cells=list(spec.test_cells),
                   skip=skip, done=done, step_seconds=STEP_SECONDS)
 
+        first_seen: dict[str, float] = {}
+        most_steps = len(checks) + _code_cells(work / f"{spec.name}.ipynb") + 2
+
         def watch():
+            # The event log is written by a process that runs student code: its
+            # times are not trusted, the grader's own clock times each step from
+            # the first time it saw it, and a log with more steps than exist is forged.
             state = read_events(out)
-            if state["since"] and time.time() - state["since"] > STEP_SECONDS + 10:
-                return f"it ran longer than {STEP_SECONDS} s and did not stop when interrupted"
+            if state["starts"] > most_steps:
+                return "its event log lists more steps than the notebook has (the log was forged)"
+            step = state["step"]
+            if step is not None:
+                since = first_seen.setdefault(str(step), time.monotonic())
+                if time.monotonic() - since > STEP_SECONDS + 10:
+                    return f"it ran longer than {STEP_SECONDS} s and did not stop when interrupted"
             return ""
 
         outcome = sandbox.run(argv, work, out, limits, watch=watch,
@@ -227,6 +239,13 @@ def _run_worker(spec: Notebook, checks: list, work: Path, out: Path, limits: san
     failure = import_error(out)
     observations = {c.name: failure or read_observation(out, c.name) for c in checks}
     return observations, missing, _cell_outputs(out)
+
+
+def _code_cells(path: Path) -> int:
+    try:
+        return sum(c.get("cell_type") == "code" for c in json.loads(path.read_text())["cells"])
+    except Exception:  # the intake vetted the notebook; a file it removed has no cells
+        return 0
 
 
 def _cell_outputs(out: Path) -> list[dict]:

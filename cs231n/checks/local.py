@@ -68,15 +68,18 @@ def write_job(out_dir: Path, **job) -> None:
 
 def read_events(out_dir: Path) -> dict:
     """What the worker's event log says: ready, finished, and the step running when it stopped."""
-    state = {"ready": False, "finished": False, "step": None, "since": None, "ended": []}
+    state = {"ready": False, "finished": False, "step": None, "since": None, "ended": [], "starts": 0}
     path = Path(out_dir) / "events.jsonl"
     if not path.exists():
         return state
     for line in path.read_text(errors="replace").splitlines():
         try:
             event = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             continue  # a line cut by a crash
+        if not isinstance(event, dict):
+            continue
+        state["starts"] = state.get("starts", 0) + (event.get("event") == "start")
         kind = event.get("event")
         if kind == "ready":
             state["ready"] = True
