@@ -20,12 +20,14 @@ from traitlets import Unicode
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from cs231n.checks.judges import Verdict, verdict_line
+
 
 def check_line(check: dict) -> str:
-    """One check of a verdict file as a line of feedback."""
-    mark = "pass" if check["passed"] else ("part" if check["score"] > 0 else "FAIL")
-    hidden = " (hidden check)" if check["hidden"] else ""
-    return f"[{mark}] {check['score']:g}/{check['points']:g}  {check['what']}{hidden}: {check['message']}"
+    """One check of a verdict file as a line of feedback, as the student's own check prints it."""
+    fraction = 1.0 if check["passed"] else (check["score"] / check["points"] if check["points"] else 0.0)
+    what = check["what"] + (" (hidden check)" if check["hidden"] else "")
+    return verdict_line(what, Verdict(fraction, check["message"]), check["points"], check["score"])
 
 
 def graded_cell_outputs(cell_verdict: dict | None, problems: list[str]) -> list:
