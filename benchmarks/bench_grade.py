@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from nbgrader.api import Gradebook
+
 from autograder.course import copy_course, run_nbgrader
 from autograder.examples import build_example, load_examples
 from autograder.grade import grade_assignment
@@ -31,8 +33,12 @@ from autograder.release import release_assignment
 A1 = "assignment1"
 PLAIN_CONFIG = '''
 # nbgrader's own autograde pipeline: execute the notebooks in a kernel.
-from nbgrader.converters.autograde import Autograde
-c.Autograde.autograde_preprocessors = Autograde.autograde_preprocessors.default_value
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 c.ExecutePreprocessor.timeout = 30
 '''
 
@@ -55,7 +61,9 @@ def main(n: int = 2) -> None:
         with open(course.course_dir / "nbgrader_config.py", "a") as f:
             f.write(PLAIN_CONFIG)
         t0 = time.perf_counter()
-        run_nbgrader(course, "autograde", A1, "--force", check=False)
+        run_nbgrader(course, "autograde", A1, "--force")
+        with Gradebook(course.gradebook_url, "cs231n") as gb:
+            plain_scores = {gb.find_submission(A1, f"student{i:02d}").code_score for i in range(n)}
         rows.append(("plain nbgrader autograde (in-process checks)", time.perf_counter() - t0))
 
         for jobs in (1, 2):
@@ -65,6 +73,7 @@ def main(n: int = 2) -> None:
             rows.append((f"sandboxed grader, {jobs} worker{'s' * (jobs > 1)}", time.perf_counter() - t0))
             scores = {r.auto_score for r in results}
             assert len(scores) == 1, f"the copies of one submission scored differently: {scores}"
+            assert scores == plain_scores, f"the graders disagree: {scores} vs plain nbgrader {plain_scores}"
 
     print(f"{n} copies of the reference submission of {A1}")
     print(f"{'grader':<48}{'s/submission':>14}{'subs/min':>10}")
