@@ -25,7 +25,9 @@ on everything the shards produced.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,8 +212,6 @@ def prepare_intake(course: Course, assignment: str, student: str) -> tuple[list[
 
 def _regular(folder, names):
     """copytree's ignore: everything but files, folders and links (FIFOs, sockets, devices)."""
-    import os
-    import stat
     skipped = []
     for name in names:
         mode = os.lstat(os.path.join(folder, name)).st_mode
