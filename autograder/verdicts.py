@@ -36,7 +36,7 @@ from cs231n.checks.local import graded_test_cells, import_error, read_events, re
 from autograder import sandbox
 from autograder.course import Course, CourseError
 
-STEP_SECONDS = 30      # one notebook cell or one probe (the slowest reference cell takes < 10 s)
+STEP_SECONDS = 30      # one notebook cell or one probe, unless the notebook's check module sets its own
 RESTARTS = 4           # worker restarts per notebook after a step killed it
 MAX_FIGURE_BYTES = 2**20
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -49,6 +49,7 @@ class Notebook:
     name: str
     test_cells: tuple[str, ...]
     points: dict  # grade id -> points, test cells only
+    step_seconds: int = STEP_SECONDS  # time limit of one cell or one probe
 
 
 
@@ -60,7 +61,18 @@ def notebook_spec(course: Course, assignment: str, name: str) -> Notebook:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade_id") in tests:
             points[meta["grade_id"]] = float(meta.get("points", 0))
-    return Notebook(name, tests, points)
+    return Notebook(name, tests, points, step_seconds_of(assignment, name))
+
+
+def step_seconds_of(assignment: str, notebook: str) -> int:
+    """The time limit of one cell or probe of a notebook: ``STEP_SECONDS`` of its
+    (instructor's) check module, for notebooks that train models, else the default."""
+    checklib.load(assignment, notebook)
+    module = sys.modules[f"{checklib.__name__}.{assignment}.{notebook}"]
+    seconds = getattr(module, "STEP_SECONDS", STEP_SECONDS)
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
+        raise CourseError(f"STEP_SECONDS of the checks of {assignment}/{notebook} must be a positive int")
+    return seconds
 
 
 def verdict_path(course: Course, student: str, assignment: str, notebook: str) -> Path:
@@ -83,7 +95,7 @@ def reference(course: Course, assignment: str, notebook: str) -> dict:
     checks = checklib.load(assignment, notebook)
     with tempfile.TemporaryDirectory(prefix="cs231n-reference-") as out:
         write_job(Path(out), assignment=assignment, notebook=notebook, mode="reference",
-                  step_seconds=10 * STEP_SECONDS)
+                  step_seconds=10 * step_seconds_of(assignment, notebook))
         subprocess.run([sys.executable, str(course.package / "checks" / "worker.py"), out], cwd=course.root,
                        env=sandbox.environment({"MPLCONFIGDIR": str(Path(out) / "mpl"), "HOME": out}),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
@@ -196,7 +208,7 @@ def _run_worker(spec: Notebook, checks: list, work: Path, out: Path, limits: san
         done = [c.name for c in checks if (out / f"check-{c.name}.npz").exists()]
         write_job(out, assignment=verdict["assignment"], notebook=spec.name, mode="observe",
                   notebook_file=f"{spec.name}.ipynb" if execute else None, test_cells=list(spec.test_cells),
-                  skip=skip, done=done, step_seconds=STEP_SECONDS)
+                  skip=skip, done=done, step_seconds=spec.step_seconds)
 
         first_seen: dict[str, float] = {}
         most_steps = len(checks) + _code_cells(work / f"{spec.name}.ipynb") + 2
@@ -211,8 +223,8 @@ def _run_worker(spec: Notebook, checks: list, work: Path, out: Path, limits: san
             step = state["step"]
             if step is not None:
                 since = first_seen.setdefault(str(step), time.monotonic())
-                if time.monotonic() - since > STEP_SECONDS + 10:
-                    return f"it ran longer than {STEP_SECONDS} s and did not stop when interrupted"
+                if time.monotonic() - since > spec.step_seconds + 10:
+                    return f"it ran longer than {spec.step_seconds} s and did not stop when interrupted"
             return ""
 
         outcome = sandbox.run(argv, work, out, limits, watch=watch,

@@ -1513,11 +1513,11 @@ def test_forged_events_do_not_keep_a_hung_worker_alive(run, knn_expected, monkey
                 time.sleep(0.1)
         """))
     grade.prepare_intake(course, A1, name)
-    monkeypatch.setattr(verdicts, "STEP_SECONDS", 1)
     spec, expected = knn_expected
+    spec = dataclasses.replace(spec, step_seconds=1)
     verdict = verdicts.grade_notebook(course, A1, name, spec, expected, sandbox.Limits(wall_seconds=14))
     assert sum(cell["score"] for cell in verdict["cells"].values()) == 0
-    # the watch stops a step that ignores its alarm after STEP_SECONDS + 10 = 11 s, before the wall clock
+    # the watch stops a step that ignores its alarm after step_seconds + 10 = 11 s, before the wall clock
     assert any("did not stop when interrupted" in p for p in verdict["problems"]), verdict["problems"]
 
 

@@ -1,13 +1,14 @@
 """How well the checks of Assignment 1 catch realistic bugs, and whether they accept correct variants.
 
-``tests/seeded_bugs.toml`` lists seeded bugs and correct alternative
+``tests/seeded_bugs/*.toml`` list seeded bugs and correct alternative
 implementations, each as edits to the reference solution (like the example
-submissions of ``assignments/examples/``). A module fixture builds every entry
-as its own student of one scratch course and grades the notebook it belongs to
-through the real grader (sandbox, worker, trusted judges):
+submissions of ``assignments/examples/``); each file names the assignment of
+its entries. A module fixture builds every entry as its own student of one
+scratch course and grades the notebook it belongs to through the real grader
+(sandbox, worker, trusted judges):
 
 - a bug is *caught* when at least one check of its notebook fails; at least
-  95 % of the bugs must be caught, and every escape is listed;
+  95 % of the bugs of each assignment must be caught, and every escape is listed;
 - an alternative must pass every check of its notebook.
 
 Entries that only edit the package are graded without running the notebook's
@@ -37,16 +38,16 @@ from cs231n import checks as checklib
 
 pytestmark = pytest.mark.e2e
 
-A1 = "assignment1"
-SPEC_FILE = Path(__file__).with_name("seeded_bugs.toml")
+SPEC_DIR = Path(__file__).with_name("seeded_bugs")
 WORKERS = 2
 MIN_CATCH_RATE = 0.95
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A seeded bug or a correct alternative, as read from seeded_bugs.toml."""
+    """A seeded bug or a correct alternative, as read from a file of seeded_bugs/."""
 
+    assignment: str
     kind: str          # "bug" or "alternative"
     name: str
     notebook: str
@@ -60,19 +61,22 @@ class Entry:
                        [dict(e) for e in self.edits])
 
 
-def load_entries(path: Path = SPEC_FILE) -> list[Entry]:
-    spec = tomllib.loads(path.read_text())
+def load_entries(folder: Path = SPEC_DIR) -> list[Entry]:
     entries = []
-    for kind in ("bug", "alternative"):
-        for raw in spec.get(kind, []):
-            edits = tuple(raw.get("edit", []))
-            touches_notebook = any(e.get("file", "").endswith(".ipynb") for e in edits)
-            entries.append(Entry(kind, raw.get("name", ""), raw.get("notebook", ""), raw.get("about", ""), edits,
-                                 bool(raw.get("execute", touches_notebook)), dict(raw.get("xfail", {}))))
+    for path in sorted(folder.glob("*.toml")):
+        spec = tomllib.loads(path.read_text())
+        for kind in ("bug", "alternative"):
+            for raw in spec.get(kind, []):
+                edits = tuple(raw.get("edit", []))
+                touches_notebook = any(e.get("file", "").endswith(".ipynb") for e in edits)
+                entries.append(Entry(spec.get("assignment", f"<no assignment in {path.name}>"), kind,
+                                     raw.get("name", ""), raw.get("notebook", ""), raw.get("about", ""), edits,
+                                     bool(raw.get("execute", touches_notebook)), dict(raw.get("xfail", {}))))
     return entries
 
 
 ENTRIES = load_entries()
+ASSIGNMENTS = sorted({e.assignment for e in ENTRIES})
 BUGS = [e for e in ENTRIES if e.kind == "bug"]
 ALTERNATIVES = [e for e in ENTRIES if e.kind == "alternative"]
 
@@ -88,14 +92,15 @@ def graded(tmp_path_factory):
     """Build every entry as a student of one scratch course and grade it: {name: (entry, counted checks, verdict)}."""
     t0 = time.monotonic()
     course = copy_course(tmp_path_factory.mktemp("seeded"))
-    notebooks = course.notebooks(A1)
-    specs = {nb: notebook_spec(course, A1, nb) for nb in notebooks}
-    notebook_checks = {nb: {c.name for c in checklib.load(A1, nb) if c.notebook} for nb in notebooks}
+    notebooks = sorted({(e.assignment, e.notebook) for e in ENTRIES})
+    specs = {(a, nb): notebook_spec(course, a, nb) for a, nb in notebooks}
+    notebook_checks = {(a, nb): {c.name for c in checklib.load(a, nb) if c.notebook} for a, nb in notebooks}
 
     build_errors = {}
     for entry in ENTRIES:
         try:
-            build_example(course, A1, entry.example(), course.intake / entry.name / A1)
+            build_example(course, entry.assignment, entry.example(),
+                          course.intake / entry.name / entry.assignment)
         except CourseError as err:
             build_errors[entry.name] = str(err)
 
@@ -105,16 +110,18 @@ def graded(tmp_path_factory):
 
     def grade(entry):
         start = time.monotonic()
-        verdict = grade_notebook(course, A1, entry.name, specs[entry.notebook], expected[entry.notebook],
+        key = (entry.assignment, entry.notebook)
+        verdict = grade_notebook(course, entry.assignment, entry.name, specs[key], expected[key],
                                  execute=entry.execute)
         return entry, verdict, time.monotonic() - start
 
     results, seconds = {}, {}
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        expected = dict(zip(notebooks, pool.map(lambda nb: reference(course, A1, nb), notebooks)))
+        expected = dict(zip(notebooks, pool.map(lambda key: reference(course, *key), notebooks)))
         t_reference = time.monotonic()
         for entry, verdict, took in pool.map(grade, jobs):
-            results[entry.name] = (entry, counted_checks(verdict, entry, notebook_checks[entry.notebook]), verdict)
+            key = (entry.assignment, entry.notebook)
+            results[entry.name] = (entry, counted_checks(verdict, entry, notebook_checks[key]), verdict)
             seconds[entry.name] = took
     t_end = time.monotonic()
     print(f"\nseeded bugs: building and references {t_reference - t0:.0f} s, grading {len(jobs)} entries on {WORKERS} "
@@ -147,15 +154,19 @@ def test_seeded_bugs_are_caught(graded):
             caught_by[bug.name] = [c["name"] for c in failing]
         else:
             escapes.append((bug.name, bug.about))
-    rate = len(caught_by) / len(BUGS)
-    print(f"\ncatch rate {len(caught_by)}/{len(BUGS)} = {rate:.3f}")
+    print(f"\ncatch rate {len(caught_by)}/{len(BUGS)} = {len(caught_by) / len(BUGS):.3f}")
     for name, checks in caught_by.items():
         print(f"  caught  {name}: {', '.join(checks)}")
     for name, about in escapes:
         print(f"  ESCAPED {name}: {about}")
-    listing = "\n".join(f"  {name}: {about}" for name, about in escapes)
-    assert rate >= MIN_CATCH_RATE, (f"the checks catch {len(caught_by)} of {len(BUGS)} seeded bugs "
-                                    f"({rate:.1%} < {MIN_CATCH_RATE:.0%}); escapes:\n{listing}")
+    for assignment in ASSIGNMENTS:  # each assignment on its own: one cannot make up for another
+        bugs = [b for b in BUGS if b.assignment == assignment]
+        caught = sum(b.name in caught_by for b in bugs)
+        rate = caught / len(bugs)
+        listing = "\n".join(f"  {name}: {about}" for name, about in escapes
+                            if any(b.name == name for b in bugs))
+        assert rate >= MIN_CATCH_RATE, (f"the checks of {assignment} catch {caught} of {len(bugs)} seeded bugs "
+                                        f"({rate:.1%} < {MIN_CATCH_RATE:.0%}); escapes:\n{listing}")
 
 
 @pytest.mark.parametrize("alternative", ALTERNATIVES, ids=[a.name for a in ALTERNATIVES])
@@ -177,17 +188,21 @@ def test_correct_alternative_passes_every_check(graded, alternative):
     assert not failing, f"{alternative.about}\nfailing checks:\n" + "\n".join(messages)
 
 
-def test_the_bug_list_is_broad_and_every_edit_applies(tmp_path):
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_bug_list_is_broad_and_every_edit_applies(tmp_path, assignment):
     course = Course()
-    notebooks = set(course.notebooks(A1))
+    notebooks = set(course.notebooks(assignment))
+    entries = [e for e in ENTRIES if e.assignment == assignment]
+    bugs = [e for e in entries if e.kind == "bug"]
     names = [e.name for e in ENTRIES]
     assert len(names) == len(set(names)), "entry names must be unique (each is a student)"
-    assert len(BUGS) >= 40, f"only {len(BUGS)} seeded bugs"
-    assert {b.notebook for b in BUGS} == notebooks, "the bugs should span every notebook"
-    assert len(ALTERNATIVES) >= 8, f"only {len(ALTERNATIVES)} correct alternatives"
-    executed = [e.name for e in ENTRIES if e.execute]
+    assert len(bugs) >= 40, f"only {len(bugs)} seeded bugs"
+    assert {b.notebook for b in bugs} == notebooks, "the bugs should span every notebook"
+    alternatives = [e for e in entries if e.kind == "alternative"]
+    assert len(alternatives) >= len(notebooks), f"only {len(alternatives)} correct alternatives"
+    executed = [e.name for e in entries if e.execute]
     assert len(executed) <= 8, f"too many entries run their notebook (slow): {executed}"
-    for entry in ENTRIES:
+    for entry in entries:
         assert entry.name and entry.about, entry
         assert entry.notebook in notebooks, f"{entry.name}: unknown notebook {entry.notebook!r}"
         assert entry.edits, f"{entry.name}: no edits"
@@ -197,7 +212,7 @@ def test_the_bug_list_is_broad_and_every_edit_applies(tmp_path):
         if entry.xfail:
             assert entry.kind == "alternative" and set(entry.xfail) == {"check", "why"}, entry.name
         # build_example raises CourseError unless every `old` occurs exactly once
-        dest = build_example(course, A1, entry.example(), tmp_path / entry.name)
+        dest = build_example(course, assignment, entry.example(), tmp_path / entry.name)
         for edit in entry.edits:
             target = dest / edit["file"]
             assert target.exists(), f"{entry.name}: {edit['file']} is not part of a submission"

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import importlib
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from cs231n.checks.judges import Verdict, close, equal  # noqa: F401  (re-exported for check modules)
+from cs231n.checks.judges import Verdict, close, equal, fields  # noqa: F401  (re-exported for check modules)
 
 _REGISTRY: dict[str, list["Check"]] = {}
 
@@ -105,6 +106,24 @@ def variable(ns: dict, name: str):
     if name not in ns:
         raise NameError(f"{name} is not defined: run the notebook cell that sets it")
     return ns[name]
+
+
+@contextmanager
+def global_seed(seed: int):
+    """``np.random.seed(seed)`` for the duration of the block, then the old state back.
+
+    For probes of code that draws from NumPy's global random state (model
+    initialisation, dropout masks), so that the probe's result does not depend
+    on what ran before it.
+    """
+    import numpy as np
+
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 def check(notebook: str, cell: str | None = None, assignment: str | None = None) -> None:

@@ -86,6 +86,17 @@ def accuracy(at_least: float, name: str = "accuracy", reference: float | None = 
     return judge
 
 
+def fields(**judges):
+    """Judge a dict of results key by key: the check passes only if every key passes."""
+    def judge(observed, expected):
+        if not isinstance(observed, dict):
+            return Verdict(0.0, f"expected a dict with {', '.join(judges)}, got {type(observed).__name__}")
+        verdicts = [judge_one(observed[key], expected[key]) if key in observed else Verdict(0.0, f"no {key}")
+                    for key, judge_one in judges.items()]
+        return Verdict(min(v.fraction for v in verdicts), "; ".join(v.message for v in verdicts))
+    return judge
+
+
 def verdict_of(check, observation, expected, missing: str = "the check did not run") -> Verdict:
     """The verdict on one observation of a probe (see :mod:`cs231n.checks.worker`).
 

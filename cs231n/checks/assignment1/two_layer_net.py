@@ -6,41 +6,17 @@ gradients: your analytic gradient with the reference's analytic gradient).
 ``TwoLayerNet`` draws its initial weights from ``np.random``'s global state, so
 the probes seed it before building a network (and put the state back after).
 """
-from contextlib import contextmanager
-
 import numpy as np
 
-from cs231n.checks import Verdict, close, equal, register, variable
-from cs231n.checks.judges import accuracy, as_array
+from cs231n.checks import Verdict, close, equal, global_seed, register, variable
+from cs231n.checks.judges import accuracy, as_array, fields
 
 PARAMS = ("W1", "b1", "W2", "b2")
-
-
-@contextmanager
-def _global_seed(seed):
-    """``np.random.seed(seed)`` for the duration of the block, then the old state back."""
-    state = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
 
 
 def _digits():
     from cs231n.data_utils import get_data
     return get_data("digits")
-
-
-def fields(**judges):
-    """Judge a dict of results key by key: the check passes only if every key passes."""
-    def judge(observed, expected):
-        if not isinstance(observed, dict):
-            return Verdict(0.0, f"expected a dict with {', '.join(judges)}, got {type(observed).__name__}")
-        verdicts = [judge_one(observed[key], expected[key]) if key in observed else Verdict(0.0, f"no {key}")
-                    for key, judge_one in judges.items()]
-        return Verdict(min(v.fraction for v in verdicts), "; ".join(v.message for v in verdicts))
-    return judge
 
 
 # --------------------------------------------------------------- affine layer
@@ -181,7 +157,7 @@ def judge_init(observed, expected):
           "shapes of W1, b1, W2, b2, zero biases, weights of mean 0 and standard deviation 1e-2", judge_init)
 def tln_init(ns):
     from cs231n.classifiers.fc_net import TwoLayerNet
-    with _global_seed(0):
+    with global_seed(0):
         m = TwoLayerNet(input_dim=15, hidden_dim=50, num_classes=7, weight_scale=1e-2)
     return {"keys": sorted(str(k) for k in m.params),
             "params": {name: np.asarray(m.params[name], dtype=np.float64) for name in PARAMS if name in m.params}}
@@ -190,7 +166,7 @@ def tln_init(ns):
 def _small_net():
     """A TwoLayerNet 6-8-4 with tiny weights, 5 inputs of shape (2, 3), their labels and the rng."""
     from cs231n.classifiers.fc_net import TwoLayerNet
-    with _global_seed(0):
+    with global_seed(0):
         m = TwoLayerNet(input_dim=6, hidden_dim=8, num_classes=4, weight_scale=1e-6)
     rng = np.random.RandomState(5)
     X = rng.randn(5, 2, 3)
@@ -244,7 +220,7 @@ def _tln_grads(reg):
     rng = np.random.RandomState(0)
     X = rng.randn(N, D)
     y = rng.randint(C, size=N)
-    with _global_seed(0):
+    with global_seed(0):
         m = TwoLayerNet(input_dim=D, hidden_dim=H, num_classes=C, weight_scale=5e-2)
     # The weights the reference's __init__ draws after np.random.seed(0), set
     # here so that this check does not depend on the order your __init__ draws in.
@@ -311,7 +287,7 @@ def tln_solver(ns):
     from cs231n.classifiers.fc_net import TwoLayerNet
     from cs231n.solver import Solver
     d = _digits()
-    with _global_seed(0):
+    with global_seed(0):
         m = TwoLayerNet(input_dim=64, hidden_dim=50, num_classes=10, weight_scale=1e-2)
     s = Solver(m, d, update_rule="sgd", optim_config={"learning_rate": 1e-3},
                lr_decay=0.95, num_epochs=10, batch_size=100, verbose=False, seed=0)

@@ -1,0 +1,1 @@
+"""Checks of Assignment 2, one module per notebook."""
