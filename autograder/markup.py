@@ -187,7 +187,7 @@ def strip_package(src: Path, dst: Path, assignment: int) -> list[Path]:
     written = []
     for path in sorted(src.rglob("*")):
         rel = path.relative_to(src)
-        if path.is_dir() or _skipped(rel):
+        if path.is_dir() or skipped(rel):
             continue
         target = dst / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -200,7 +200,8 @@ def strip_package(src: Path, dst: Path, assignment: int) -> list[Path]:
     return written
 
 
-def _skipped(rel: Path) -> bool:
+def skipped(rel: Path) -> bool:
+    """Files of the package that are not sources: caches and downloaded data."""
     parts = rel.parts
     return (
         "__pycache__" in parts

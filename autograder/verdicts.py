@@ -19,6 +19,7 @@ For each notebook of a submission:
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import shutil
 import subprocess
@@ -33,7 +34,7 @@ from cs231n.checks import codec
 from cs231n.checks.judges import verdict_of
 from cs231n.checks.local import graded_test_cells, import_error, read_events, read_observation, write_job
 
-from autograder import sandbox
+from autograder import markup, sandbox
 from autograder.course import Course, CourseError
 
 STEP_SECONDS = 30      # one notebook cell or one probe, unless the notebook's check module sets its own
@@ -91,7 +92,36 @@ def reference(course: Course, assignment: str, notebook: str) -> dict:
     Runs the worker (unsandboxed: this is the instructor's code) in reference
     mode. Raises CourseError if the reference fails one of its own checks'
     probes: that is a bug in the course, not in a submission.
+
+    The result is kept in ``assignments/references/``, keyed by a digest of
+    the package and the notebook, so that releasing and then grading an
+    assignment computes it once; any change to the package computes it anew.
     """
+    cache = course.course_dir / "references" / assignment / f"{notebook}-{_package_digest(course)}.npz"
+    if cache.exists():
+        try:
+            return codec.load(cache)
+        except codec.CodecError:
+            cache.unlink(missing_ok=True)
+    expected = _compute_reference(course, assignment, notebook)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    for stale in cache.parent.glob(f"{notebook}-*.npz"):
+        stale.unlink(missing_ok=True)
+    codec.save(cache, expected)  # atomic
+    return expected
+
+
+def _package_digest(course: Course) -> str:
+    """Digest of the instructor's package sources (what the reference depends on)."""
+    h = hashlib.sha256()
+    for path in sorted(course.package.rglob("*")):
+        rel = path.relative_to(course.package)
+        if path.is_file() and not markup.skipped(rel) and rel.parts[:2] != ("checks", "expected"):
+            h.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:20]
+
+
+def _compute_reference(course: Course, assignment: str, notebook: str) -> dict:
     checks = checklib.load(assignment, notebook)
     with tempfile.TemporaryDirectory(prefix="cs231n-reference-") as out:
         write_job(Path(out), assignment=assignment, notebook=notebook, mode="reference",
