@@ -1,4 +1,4 @@
-"""Classifiers of Assignment 1.
+"""Classifiers of the assignments.
 
 ``from cs231n.classifiers import KNearestNeighbor`` works as in CS231n, but
 each name is imported from its own module on first use: a syntax error in one
@@ -12,6 +12,8 @@ _MODULES = {
     "LinearSVM": "linear_classifier",
     "Softmax": "linear_classifier",
     "TwoLayerNet": "fc_net",
+    "FullyConnectedNet": "fc_net",
+    "ThreeLayerConvNet": "cnn",
     "softmax_loss_naive": "softmax",
     "softmax_loss_vectorized": "softmax",
     "svm_loss_naive": "linear_svm",
