@@ -65,6 +65,10 @@ def collect_secrets(course_root: Path, assignment: int | None = None) -> list[Se
         origin = path.relative_to(course_root).as_posix()
         text = path.read_text()
         public.extend(markup.public_lines(text, origin))
+        if assignment is not None:  # earlier assignments' solutions ship solved
+            lines = text.splitlines()
+            public.extend(line for region in markup.find_regions(text, origin)
+                          if region.assignment < assignment for line in region.body(lines))
         for line in markup.solution_lines(text, assignment, origin):
             _add(secret, line, origin, "solution")
         for line in markup.hidden_lines(text, origin):  # hidden checks never ship

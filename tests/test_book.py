@@ -38,9 +38,12 @@ CHROMIUM_FLAGS = (
     "--window-size=1280,1600",
 )
 MATHJAX = "_static/mathjax/tex-chtml.js"
-# Notes whose text has math; every note (these and the introduction) has a figure.
-MATH_PAGES = ["book/knn", "book/linear_classifiers", "book/optimization", "book/backprop", "book/features"]
-FIGURE_PAGES = ["book/intro"] + MATH_PAGES
+# Notes whose text has math; every note (these, the introduction and the guide to
+# Assignment 2) has a figure.
+MATH_PAGES = ["book/knn", "book/linear_classifiers", "book/optimization", "book/backprop", "book/features",
+              "book/neural_networks", "book/initialization", "book/optimizers", "book/normalization",
+              "book/dropout", "book/convolution", "book/cnn_architectures", "book/pytorch"]
+FIGURE_PAGES = ["book/intro", "book/assignment2"] + MATH_PAGES
 BUILD_TIMEOUT = 900  # seconds; the build takes about 2 minutes on 2 cores
 
 pytestmark = pytest.mark.e2e
@@ -264,6 +267,8 @@ def test_toc_lists_the_notes():
     pages = toc_pages()
     assert pages[0] == "book/intro"
     for page in ["book/knn", "book/linear_classifiers", "book/optimization", "book/backprop",
-                 "book/features", "book/assignment1"]:
+                 "book/features", "book/neural_networks", "book/initialization", "book/optimizers",
+                 "book/normalization", "book/dropout", "book/convolution", "book/cnn_architectures",
+                 "book/pytorch", "book/assignment1", "book/assignment2"]:
         assert page in pages
         assert (REPO / f"{page}.md").is_file()

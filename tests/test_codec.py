@@ -36,3 +36,10 @@ def test_a_compressed_bomb_is_refused_unread(tmp_path, monkeypatch):
     assert (tmp_path / "b.npz").stat().st_size < 10_000
     with pytest.raises(codec.CodecError, match="expands"):
         codec.load(tmp_path / "b.npz")
+
+
+def test_zero_dimensional_arrays_keep_their_shape(tmp_path):
+    codec.save(tmp_path / "x.npz", {"t": np.array(3.0), "v": np.arange(2)})
+    back = codec.load(tmp_path / "x.npz")
+    assert back["t"].shape == () and float(back["t"]) == 3.0
+    assert back["v"].shape == (2,)

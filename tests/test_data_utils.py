@@ -1,22 +1,27 @@
 import functools
 import hashlib
 import http.server
+import os
 import pickle
 import struct
 import tarfile
 import threading
+import warnings
 
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
+from cs231n import data_utils
 from cs231n.data_utils import (
     download_CIFAR10,
     get_CIFAR10_data,
+    get_cluttered_digits_data,
     get_data,
     get_digits_data,
     load_CIFAR10,
     load_CIFAR_batch,
+    load_cluttered_digits,
     load_digits_data,
 )
 
@@ -138,6 +143,343 @@ def test_get_data_dispatch():
     assert get_data("digits", flatten=True)["X_train"].shape == (1237, 64)
     with pytest.raises(ValueError, match="dataset"):
         get_data("mnist")
+
+
+# ----------------------------------------------------------------------------
+# Cluttered digits
+# ----------------------------------------------------------------------------
+
+
+_BUILD = data_utils._build_cluttered_digits
+
+
+@pytest.fixture(scope="module")
+def built():
+    """One build, shared by the tests that only read it."""
+    return _BUILD()
+
+
+@pytest.fixture(scope="module")
+def cluttered_home(tmp_path_factory):
+    """A DATASETS_DIR of this module's own, built into once, not the package's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(data_utils, "DATASETS_DIR", tmp_path_factory.mktemp("datasets"))
+        data_utils._cluttered_digits_arrays.cache_clear()
+        yield
+    data_utils._cluttered_digits_arrays.cache_clear()
+
+
+@pytest.fixture
+def cache_home(cluttered_home, tmp_path, monkeypatch):
+    """An empty DATASETS_DIR and no arrays kept in memory."""
+    monkeypatch.setattr(data_utils, "DATASETS_DIR", tmp_path / "datasets")
+    data_utils._cluttered_digits_arrays.cache_clear()
+    yield tmp_path / "datasets" / "cluttered_digits" / "cluttered_digits.npz"
+    data_utils._cluttered_digits_arrays.cache_clear()
+
+
+@pytest.fixture
+def counted_builds(built, monkeypatch):
+    """Replace the generator by the shared build and count the calls."""
+    calls = []
+
+    def build(params=data_utils._CLUTTER_PARAMS):
+        calls.append(params)
+        return built
+
+    monkeypatch.setattr(data_utils, "_build_cluttered_digits", build)
+    return calls
+
+
+def _load_fresh():
+    data_utils._cluttered_digits_arrays.cache_clear()
+    return load_cluttered_digits()
+
+
+def test_load_cluttered_digits_shapes_range_and_balance(cluttered_home):
+    X_train, y_train, X_test, y_test = load_cluttered_digits()
+    assert X_train.shape == (5500, 28, 28, 3) and X_test.shape == (1000, 28, 28, 3)
+    assert X_train.dtype == np.float64 and X_test.dtype == np.float64
+    assert y_train.shape == (5500,) and y_test.shape == (1000,)
+    assert y_train.dtype == np.int64 and y_test.dtype == np.int64
+    for X in (X_train, X_test):
+        assert X.min() >= 0.0 and X.max() <= 255.0
+        np.testing.assert_array_equal(X, np.round(X))  # uint8 values, like CIFAR-10
+        assert X.std() > 30.0  # not a blank canvas
+    for y in (y_train, y_test):
+        counts = np.bincount(y, minlength=10)
+        assert counts.size == 10
+        assert np.all(np.abs(counts / y.size - 0.1) < 0.02), counts
+    # Callers get copies: changing one must not change the next call.
+    X_train[:] = -1
+    assert load_cluttered_digits()[0].min() >= 0.0
+
+
+def test_cluttered_digits_are_deterministic_and_cached(cache_home, built, counted_builds):
+    again = _BUILD()  # the real generator, a second time
+    assert built.keys() == again.keys()
+    for name in built:
+        assert built[name].tobytes() == again[name].tobytes(), name
+
+    assert not cache_home.exists()
+    first = load_cluttered_digits()
+    assert cache_home.is_file()
+    with np.load(cache_home) as f:
+        for name in ("X_pool", "y_pool", "X_test", "y_test"):
+            assert f[name].tobytes() == again[name].tobytes(), name
+    from_file = _load_fresh()
+    for a, b, name in zip(first, from_file, ("X_pool", "y_pool", "X_test", "y_test")):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, built[name])
+    # No temporary file is left behind.
+    assert [p.name for p in cache_home.parent.iterdir()] == [cache_home.name]
+
+
+def test_valid_cache_is_read_not_rebuilt(cache_home, counted_builds):
+    load_cluttered_digits()
+    assert len(counted_builds) == 1
+    _load_fresh()
+    assert len(counted_builds) == 1
+
+
+def _rewrite_cache(path, **changes):
+    with np.load(path) as f:
+        arrays = {name: f[name] for name in f.files}
+    arrays.update(changes)
+    np.savez(path, **arrays)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped_byte", "empty"])
+def test_corrupt_cache_is_rebuilt(cache_home, counted_builds, built, damage):
+    load_cluttered_digits()
+    raw = cache_home.read_bytes()
+    if damage == "garbage":
+        cache_home.write_bytes(b"not an npz file at all")
+    elif damage == "truncated":
+        cache_home.write_bytes(raw[: len(raw) // 2])
+    elif damage == "flipped_byte":
+        # Inside the image data: only the zip checksum can notice.
+        pos = len(raw) // 3
+        cache_home.write_bytes(raw[:pos] + bytes([raw[pos] ^ 0xFF]) + raw[pos + 1:])
+    else:
+        cache_home.write_bytes(b"")
+
+    X_pool, y_pool, X_test, y_test = _load_fresh()
+    assert len(counted_builds) == 2
+    np.testing.assert_array_equal(X_pool, built["X_pool"])
+    np.testing.assert_array_equal(y_test, built["y_test"])
+    # The rebuilt cache is whole again and is read next time.
+    with np.load(cache_home) as f:
+        np.testing.assert_array_equal(f["X_test"], built["X_test"])
+    _load_fresh()
+    assert len(counted_builds) == 2
+
+
+@pytest.mark.parametrize("stale", ["fingerprint", "no_fingerprint", "shape", "dtype", "labels"])
+def test_stale_cache_is_rebuilt(cache_home, counted_builds, built, stale):
+    load_cluttered_digits()
+    if stale == "fingerprint":
+        other = dict(data_utils._CLUTTER_PARAMS, seed=data_utils._CLUTTER_PARAMS["seed"] + 1)
+        _rewrite_cache(cache_home, fingerprint=data_utils._clutter_fingerprint(other))
+    elif stale == "no_fingerprint":
+        with np.load(cache_home) as f:
+            arrays = {name: f[name] for name in f.files if name != "fingerprint"}
+        np.savez(cache_home, **arrays)
+    elif stale == "shape":
+        _rewrite_cache(cache_home, X_test=built["X_test"][:10])
+    elif stale == "dtype":
+        _rewrite_cache(cache_home, X_pool=built["X_pool"].astype(np.float32))
+    else:
+        _rewrite_cache(cache_home, y_pool=built["y_pool"] + 10)
+
+    X_pool, y_pool, X_test, y_test = _load_fresh()
+    assert len(counted_builds) == 2
+    np.testing.assert_array_equal(X_test, built["X_test"])
+    np.testing.assert_array_equal(y_pool, built["y_pool"])
+
+
+def test_fingerprint_follows_every_parameter():
+    params = data_utils._CLUTTER_PARAMS
+    base = data_utils._clutter_fingerprint(params)
+    assert data_utils._clutter_fingerprint(dict(params)) == base
+    for name, value in params.items():
+        changed = tuple(v + 1 for v in value) if isinstance(value, tuple) else value + 1
+        assert data_utils._clutter_fingerprint(dict(params, **{name: changed})) != base, name
+
+
+@pytest.mark.parametrize("how", ["chmod", "under_a_file", "replace_fails"])
+def test_unwritable_folder_keeps_arrays_in_memory(cluttered_home, tmp_path, monkeypatch, built,
+                                                  counted_builds, how, capfd):
+    if how == "chmod":
+        home = tmp_path / "readonly"
+        home.mkdir()
+        home.chmod(0o555)
+    elif how == "under_a_file":
+        # Unwritable even for root, who ignores the permission bits.
+        (tmp_path / "file").write_text("")
+        home = tmp_path / "file" / "datasets"
+    else:
+        home = tmp_path / "datasets"
+
+        def replace(src, dst):
+            raise OSError(30, "Read-only file system", str(dst))
+
+        monkeypatch.setattr(data_utils.os, "replace", replace)
+    monkeypatch.setattr(data_utils, "DATASETS_DIR", home)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            arrays = _load_fresh()
+        np.testing.assert_array_equal(arrays[0], built["X_pool"])
+        np.testing.assert_array_equal(arrays[3], built["y_test"])
+        # Served from memory afterwards, still without complaint.
+        np.testing.assert_array_equal(load_cluttered_digits()[2], built["X_test"])
+        assert len(counted_builds) == 1
+        assert capfd.readouterr() == ("", "")
+        if how == "replace_fails":
+            # The temporary file is removed, nothing is half-written.
+            assert list((home / "cluttered_digits").iterdir()) == []
+        elif how == "chmod" and os.geteuid() != 0:
+            assert list(home.iterdir()) == []
+    finally:
+        if how == "chmod":
+            home.chmod(0o755)
+        data_utils._cluttered_digits_arrays.cache_clear()
+
+
+def test_cluttered_sources_never_cross_splits(built):
+    X_train8, y_train8, X_test8, y_test8 = load_digits_data()
+    num_train = 5000
+    pool_src, pool_frag = built["pool_sources"], built["pool_fragments"]
+    test_src, test_frag = built["test_sources"], built["test_fragments"]
+    np.testing.assert_array_equal(built["y_pool"], y_train8[pool_src])
+    np.testing.assert_array_equal(built["y_test"], y_test8[test_src])
+
+    def used(X8, sources, fragments):
+        """The source digits an image set shows or cuts clutter from, as bytes."""
+        return _rows(X8[sources]) | _rows(X8[fragments[fragments >= 0]])
+
+    train = used(X_train8, pool_src[:num_train], pool_frag[:num_train])
+    val = used(X_train8, pool_src[num_train:], pool_frag[num_train:])
+    test = used(X_test8, test_src, test_frag)
+    assert not train & test and not val & test and not train & val
+    # Every image has clutter, from other digits than its own.
+    for src, frag in ((pool_src, pool_frag), (test_src, test_frag)):
+        assert np.all((frag >= 0).sum(axis=1) >= 1)
+        assert not np.any(frag == src[:, None])
+    # Each group uses all its digits, and each digit once before any twice.
+    for src, num_digits in ((pool_src[:num_train], len(X_train8) - 144),
+                            (pool_src[num_train:], 144), (test_src, len(X_test8))):
+        assert len(set(src.tolist())) == num_digits
+        assert len(set(src[:num_digits].tolist())) == num_digits
+
+
+def test_cluttered_image_without_clutter_is_its_source_digit():
+    # Clutter, noise, colour, scaling and shifting turned off: each image
+    # must be its source digit, centred, white on black.
+    plain = dict(data_utils._CLUTTER_PARAMS, scale=(1.0, 1.0), shift=0, fragments=(0, 0),
+                 noise_amplitude=0.0, background=(0.0, 0.0), ink=(255.0, 255.0),
+                 num_train=30, num_val=10, num_test=20)
+    data = data_utils._build_cluttered_digits(plain)
+    X_train8, _, X_test8, _ = load_digits_data()
+    for X, X8, src in ((data["X_pool"], X_train8, data["pool_sources"]),
+                       (data["X_test"], X_test8, data["test_sources"])):
+        expected = np.zeros((len(src), 28, 28, 3))
+        expected[:, 10:18, 10:18, :] = X8[src]
+        # Pixels are rounded to integers: 127.5 may become 127 or 128.
+        np.testing.assert_allclose(X, expected, rtol=0, atol=0.5 + 1e-9)
+    assert np.all(data["pool_fragments"] == -1) and np.all(data["test_fragments"] == -1)
+
+
+@pytest.mark.parametrize("n_in, n_out", [(8, 10), (8, 13), (8, 18), (3, 5), (4, 9), (4, 4)])
+def test_resize_matrix_matches_skimage(n_in, n_out):
+    from skimage.transform import resize
+
+    img = np.random.RandomState(n_out).rand(n_in, n_in)
+    R = data_utils._resize_matrix(n_in, n_out)
+    expected = resize(img, (n_out, n_out), order=1, mode="edge", anti_aliasing=False)
+    np.testing.assert_allclose(R @ img @ R.T, expected, atol=1e-12)
+
+
+def test_get_cluttered_digits_data_sizes_and_splits(cluttered_home):
+    data = get_data("cluttered_digits", subtract_mean=False)
+    sizes = {k: len(v) for k, v in data.items()}
+    assert sizes == {"X_train": 5000, "y_train": 5000, "X_val": 500, "y_val": 500,
+                     "X_test": 1000, "y_test": 1000, "X_dev": 500, "y_dev": 500,
+                     "class_names": 10}
+    assert list(data["class_names"]) == [str(d) for d in range(10)]
+    assert data["X_train"].shape[1:] == (3, 28, 28)
+    X_pool, y_pool, X_test, y_test = load_cluttered_digits()
+    np.testing.assert_array_equal(data["X_train"], X_pool[:5000].transpose(0, 3, 1, 2))
+    np.testing.assert_array_equal(data["X_val"], X_pool[5000:].transpose(0, 3, 1, 2))
+    np.testing.assert_array_equal(data["y_val"], y_pool[5000:])
+    np.testing.assert_array_equal(data["X_test"], X_test.transpose(0, 3, 1, 2))
+    assert _rows(data["X_dev"]) <= _rows(data["X_train"])
+
+    small = get_data("cluttered_digits", num_training=1000, num_test=200, num_dev=50,
+                     subtract_mean=False)
+    assert small["X_train"].shape == (1000, 3, 28, 28) and small["X_test"].shape == (200, 3, 28, 28)
+    assert small["X_dev"].shape == (50, 3, 28, 28)
+    np.testing.assert_array_equal(small["X_train"], data["X_train"][:1000])
+    np.testing.assert_array_equal(small["X_val"], data["X_val"])  # does not move
+    with pytest.raises(ValueError, match="num_training"):
+        get_data("cluttered_digits", num_training=5001)
+    with pytest.raises(ValueError, match="num_test"):
+        get_data("cluttered_digits", num_test=1001)
+
+
+def test_get_cluttered_digits_data_mean_and_layouts(cluttered_home):
+    raw = get_cluttered_digits_data(subtract_mean=False, channels_first=False)
+    mean_image = raw["X_train"].mean(axis=0)
+    centred = get_cluttered_digits_data(channels_first=False)
+    np.testing.assert_allclose(centred["X_train"].mean(axis=0), 0.0, atol=1e-9)
+    for split in ("val", "test", "dev"):
+        np.testing.assert_allclose(centred["X_" + split], raw["X_" + split] - mean_image)
+
+    X_pool = load_cluttered_digits()[0]
+    np.testing.assert_array_equal(raw["X_train"], X_pool[:5000])
+    flat_last = get_cluttered_digits_data(subtract_mean=False, channels_first=False, flatten=True)
+    flat_first = get_cluttered_digits_data(subtract_mean=False, flatten=True)
+    assert flat_last["X_train"].shape == flat_first["X_train"].shape == (5000, 2352)
+    # Pixel (row 1, column 2) of image 0: channels adjacent in (H, W, C) rows,
+    # one plane of 28 * 28 apart in (C, H, W) rows.
+    pixel = X_pool[0, 1, 2]
+    start = (1 * 28 + 2) * 3
+    np.testing.assert_array_equal(flat_last["X_train"][0, start:start + 3], pixel)
+    planes = [c * 28 * 28 + 1 * 28 + 2 for c in range(3)]
+    np.testing.assert_array_equal(flat_first["X_train"][0, planes], pixel)
+    for data in (flat_last, flat_first, centred):
+        for split in ("train", "val", "test", "dev"):
+            assert data["X_" + split].dtype == np.float64
+            assert data["y_" + split].dtype == np.int64
+
+
+def test_get_data_unknown_name_lists_the_datasets():
+    with pytest.raises(ValueError) as info:
+        get_data("nope")
+    message = str(info.value)
+    assert "nope" in message
+    for name in ("digits", "cluttered_digits", "cifar10"):
+        assert repr(name) in message
+
+
+def test_cluttered_digits_are_harder_than_digits(cluttered_home):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    def linear_accuracy(data):
+        scale = np.abs(data["X_train"]).max()
+        clf = LogisticRegression(C=0.1, max_iter=300)
+        clf.fit(data["X_train"] / scale, data["y_train"])
+        return clf.score(data["X_test"] / scale, data["y_test"])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter is enough here
+        plain = linear_accuracy(get_data("digits", flatten=True))
+        cluttered = linear_accuracy(
+            get_data("cluttered_digits", num_training=3000, flatten=True))
+    assert plain > 0.9
+    assert cluttered < plain - 0.3, (plain, cluttered)
 
 
 # ----------------------------------------------------------------------------

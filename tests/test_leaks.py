@@ -16,6 +16,7 @@ def svm_loss(W, X, y, reg):
 def later():
     ### BEGIN SOLUTION assignment2
     running_mean = momentum * running_mean + (1 - momentum) * mu
+    loss = margins.sum() / num_train
     ### END SOLUTION
 '''
 
@@ -51,7 +52,10 @@ def test_secrets_cover_package_notebook_solutions_hidden_tests_and_answers(tmp_p
 def test_scope_by_assignment(tmp_path):
     root = _course(tmp_path)
     a2 = {s.text for s in leaks.collect_secrets(root, assignment=2)}
+    # a line of assignment 2 that assignment 1's solution already has ships solved with it: not a secret
     assert a2 == {"running_mean = momentum * running_mean + (1 - momentum) * mu"}
+    a1 = {s.text for s in leaks.collect_secrets(root, assignment=1)}
+    assert "loss = margins.sum() / num_train" in a1
 
 
 def test_finds_code_in_html_spans_and_markers(tmp_path):

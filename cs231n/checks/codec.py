@@ -42,7 +42,7 @@ def encode(value) -> tuple[object, dict[str, np.ndarray]]:
             if v.dtype.kind not in "biuf":
                 raise CodecError(f"arrays of dtype {v.dtype} are not plain data")
             key = f"a{len(arrays)}"
-            arrays[key] = np.ascontiguousarray(v)
+            arrays[key] = np.array(v, order="C")  # (ascontiguousarray would make a 0-d array 1-d)
             return {"__array__": key}
         if isinstance(v, (list, tuple)):
             return {"__list__": [enc(x, depth + 1) for x in v]}
