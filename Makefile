@@ -11,7 +11,7 @@ export OMP_NUM_THREADS ?= 1
 STAMP := $(VENV)/.installed
 MATHJAX_VERSION := 3.2.2
 MATHJAX := .cache/static/mathjax/tex-chtml.js
-ASSIGNMENTS := assignment1
+ASSIGNMENTS := assignment1 assignment2
 
 .PHONY: course test env book release grade system clean
 
@@ -40,7 +40,7 @@ $(MATHJAX):
 
 # The built book is searched for solution text like a release is.
 book: env
-	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	$(BIN)/jupyter-book build . --all --builder html -W -n --keep-going
 	$(BIN)/python -m autograder check-leaks _build/html
 
 release: env

@@ -181,3 +181,57 @@ def test_grading_twice_in_shards_gives_the_same_verdicts_and_feedback(tmp_path):
         assert (course.feedback / student / A1 / SUMMARY).read_text() == summaries[student]
     assert 0 < first["twice"].auto_score < first["twice"].auto_max
     assert first["stub"].auto_score == 0 and not first["stub"].infrastructure
+
+
+# ----------------------------------------------------------------- Assignment 2
+
+A2 = "assignment2"
+
+
+@pytest.fixture(scope="module")
+def graded_a2(tmp_path_factory):
+    """Assignment 2's examples: the reference, the untouched release and a submission with bad input."""
+    course = copy_course(tmp_path_factory.mktemp("course2"))
+    release_assignment(course, A2)
+    examples = {e.student: e for e in stage_examples(course, A2)}
+    # the buggy example is graded by `make course`; its kind is covered by Assignment 1 and the seeded bugs
+    shutil.rmtree(course.submitted / "buggy")
+    del examples["buggy"]
+    results = {r.student: r for r in grade_assignment(course, A2, jobs=2)}
+    return course, examples, results
+
+
+def test_assignment2_reference_gets_full_marks_and_the_release_zero(graded_a2):
+    course, examples, results = graded_a2
+    ref, release = results["reference"], results["release"]
+    assert {nb.name for nb in ref.notebooks} == set(course.notebooks(A2))
+    for nb in ref.notebooks:
+        assert nb.auto_max > 0 and nb.auto_score == nb.auto_max, nb
+    assert ref.notes == []
+    assert release.graded and release.auto_score == 0 and not release.infrastructure
+    assert release.auto_max == ref.auto_max
+    for name, example in examples.items():
+        assert meets_expectation(results[name], example.expect), (name, results[name].auto_score)
+
+
+def test_assignment2_broken_parts_cost_only_themselves(graded_a2):
+    course, _, results = graded_a2
+    broken = results["broken"]
+    notes = " ".join(broken.notes)
+    assert "Dropout.ipynb cannot be graded" in notes and "SyntaxError" in notes
+    by_name = {nb.name: nb for nb in broken.notebooks}
+    assert by_name["Dropout"].auto_score == 0
+    # the syntax error in cnn.py costs the ThreeLayerConvNet parts, not the layers' checks
+    conv = by_name["ConvolutionalNetworks"]
+    assert 0 < conv.auto_score < conv.auto_max
+    for name in ("FullyConnectedNets", "BatchNormalization", "PyTorch"):
+        assert by_name[name].auto_score == by_name[name].auto_max, name
+
+
+def test_assignment2_feedback_has_no_leaks(graded_a2):
+    course, examples, _ = graded_a2
+    for student in examples:
+        folder = course.feedback / student / A2
+        assert (folder / SUMMARY).exists()
+        own = "\n".join(leaks.read_target(p) for p in leaks.iter_files([course.submitted / student / A2]))
+        assert leaks.find_leaks(course.root, [folder], assignment=2, allowed=own) == []
