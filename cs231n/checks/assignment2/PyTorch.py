@@ -28,10 +28,10 @@ from cs231n.checks.judges import accuracy, fields
 # Part VI's training cell may use its whole budget of 30 s of training, plus the
 # time to build and evaluate the model, and a slower machine than the one the
 # budget was set on: more than the default 30 s per cell. (The reference cells
-# take under 10 s each.)
+# take under 25 s each on one core.)
 STEP_SECONDS = 90
 
-DATASET = "digits"  # the default dataset of the notebook (its setup cell), on which the thresholds were measured
+DATASET = "cluttered_digits"  # the notebook's default dataset (setup cell), on which the thresholds were measured
 NUM_CLASSES = 10
 
 
@@ -466,11 +466,12 @@ def _shape_of_output(model):
         model.train(was_training)
 
 
-# The references are the accuracies the notebook's reference cells reach on the default dataset;
-# the thresholds leave room for other seeds (over seeds 0 to 3 the references vary by about 0.05,
-# ThreeLayerConvNet's by 0.09).
+# The references are the accuracies the notebook's reference cells reach on the default dataset.
+# Over seeds 0 to 3, the barebones ConvNet's validation accuracy ranges from 0.54 to 0.68 and the
+# others' accuracies vary by 0.02 to 0.06; the thresholds leave room for that, and a network that
+# does not learn (chance is 0.1) or learns badly fails.
 @register("test_part2_fc", "the barebones two-layer network trained in Part III (fc_params): "
-          "validation accuracy >= 0.75", accuracy(0.75, "validation accuracy", 0.835), notebook=True,
+          "validation accuracy >= 0.38", accuracy(0.38, "validation accuracy", 0.464), notebook=True,
           expect=_val_labels)
 def part2_fc_accuracy(ns):
     from cs231n.classifiers.pytorch_nets import two_layer_fc
@@ -478,21 +479,21 @@ def part2_fc_accuracy(ns):
 
 
 @register("test_part2_conv", "the barebones three-layer ConvNet trained in Part III (conv_params): "
-          "validation accuracy >= 0.75", accuracy(0.75, "validation accuracy", 0.87), notebook=True,
+          "validation accuracy >= 0.48", accuracy(0.48, "validation accuracy", 0.634), notebook=True,
           expect=_val_labels)
 def part2_conv_accuracy(ns):
     from cs231n.classifiers.pytorch_nets import three_layer_convnet
     return _predict_barebones(three_layer_convnet, variable(ns, "conv_params"), _default_data()["X_val"])
 
 
-@register("test_part4_fc", "the TwoLayerFC trained in Part IV (fc_model): validation accuracy >= 0.75",
-          accuracy(0.75, "validation accuracy", 0.845), notebook=True, expect=_val_labels)
+@register("test_part4_fc", "the TwoLayerFC trained in Part IV (fc_model): validation accuracy >= 0.6",
+          accuracy(0.6, "validation accuracy", 0.694), notebook=True, expect=_val_labels)
 def part4_fc_accuracy(ns):
     return _predict_module(variable(ns, "fc_model"), _default_data()["X_val"])
 
 
-@register("test_part4_conv", "the ThreeLayerConvNet trained in Part IV (conv_model): validation accuracy >= 0.7",
-          accuracy(0.7, "validation accuracy", 0.83), notebook=True, expect=_val_labels)
+@register("test_part4_conv", "the ThreeLayerConvNet trained in Part IV (conv_model): validation accuracy >= 0.68",
+          accuracy(0.68, "validation accuracy", 0.736), notebook=True, expect=_val_labels)
 def part4_conv_accuracy(ns):
     return _predict_module(variable(ns, "conv_model"), _default_data()["X_val"])
 
@@ -510,10 +511,10 @@ def part5_shapes(ns):
             "conv": _shape_of_output(variable(ns, "seq_conv_model"))}
 
 
-@register("test_part5_sequential", "the nn.Sequential networks trained in Part V: validation accuracy >= 0.75 "
-          "for seq_fc_model and >= 0.85 for seq_conv_model",
-          fields(fc=accuracy(0.75, "seq_fc_model's validation accuracy", 0.83),
-                 conv=accuracy(0.85, "seq_conv_model's validation accuracy", 0.965)),
+@register("test_part5_sequential", "the nn.Sequential networks trained in Part V: validation accuracy >= 0.6 "
+          "for seq_fc_model and >= 0.64 for seq_conv_model",
+          fields(fc=accuracy(0.6, "seq_fc_model's validation accuracy", 0.660),
+                 conv=accuracy(0.64, "seq_conv_model's validation accuracy", 0.752)),
           notebook=True, expect=lambda: {"fc": _val_labels(), "conv": _val_labels()})
 def part5_accuracy(ns):
     X = _default_data()["X_val"]
@@ -521,8 +522,8 @@ def part5_accuracy(ns):
             "conv": _predict_module(variable(ns, "seq_conv_model"), X)}
 
 
-@register("test_part6_best", "your own model (best_model), trained within the time budget: test accuracy >= 0.92",
-          accuracy(0.92, "test accuracy", 0.967), notebook=True, expect=_test_labels, weight=1)
+@register("test_part6_best", "your own model (best_model), trained within the time budget: test accuracy >= 0.85",
+          accuracy(0.85, "test accuracy", 0.890), notebook=True, expect=_test_labels, weight=1)
 def part6_best_accuracy(ns):
     model = variable(ns, "best_model")
     if model is None:
