@@ -41,7 +41,11 @@ class Limits:
 
     wall_seconds: float = 900.0
     cpu_seconds: int = 900
-    memory_bytes: int = 4 * 2**30       # address space per process, and memory of the sandbox
+    memory_bytes: int = 4 * 2**30       # memory of the whole sandbox (memory cgroup)
+    # Address space per process: a hard cap that needs no cgroup. Larger than
+    # the memory, because PyTorch reserves several GB of address space it never
+    # touches; an allocation larger than this fails with a MemoryError.
+    address_space_bytes: int = 16 * 2**30
     processes: int = 64
     file_bytes: int = 64 * 2**20        # largest file the sandbox may write
     open_files: int = 256
@@ -105,6 +109,10 @@ def warnings() -> list[str]:
     if not shutil.which("prlimit"):
         found.append("prlimit (util-linux) is missing: no memory, CPU or file-size limits")
     roots = _cgroup_roots()
+    if "memory" not in roots:
+        found.append("no writable memory cgroup: each process of a submission is limited to "
+                     f"{Limits().address_space_bytes // 2**30} GB of address space, not the sandbox to "
+                     f"{Limits().memory_bytes // 2**30} GB of memory")
     if "pids" not in roots and os.geteuid() == 0:
         found.append("no writable pids cgroup and the grader runs as root: the number of processes is not "
                      "limited (a fork bomb is stopped only by the wall-clock limit)")
@@ -167,7 +175,7 @@ def command(argv: list[str], work: Path, out: Path, limits: Limits) -> tuple[lis
     """The full command line for ``argv`` in the sandbox, and the folders as the program sees them."""
     wrapped: list[str] = []
     if shutil.which("prlimit"):
-        wrapped += ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
+        wrapped += ["prlimit", f"--as={limits.address_space_bytes}", f"--cpu={limits.cpu_seconds}",
                     f"--fsize={limits.file_bytes}", f"--nofile={limits.open_files}", "--core=0"]
         if os.geteuid() != 0:
             wrapped.append(f"--nproc={limits.processes}")

@@ -23,6 +23,7 @@ Run with ``pytest -s tests/test_hostile.py`` to see the table of outcomes.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import os

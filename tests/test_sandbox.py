@@ -66,7 +66,7 @@ def test_memory_is_limited(tmp_path):
         except MemoryError:
             what = "MemoryError"
         open(os.path.join(sys.argv[1], "result.txt"), "w").write(what)
-    """, limits=sandbox.Limits(wall_seconds=60, memory_bytes=2 * 2**30))
+    """, limits=sandbox.Limits(wall_seconds=60, memory_bytes=2 * 2**30, address_space_bytes=2 * 2**30))
     assert result == "MemoryError"
 
 
