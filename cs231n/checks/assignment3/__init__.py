@@ -1,0 +1,1 @@
+"""Checks of Assignment 3, one module per notebook."""
