@@ -14,6 +14,8 @@ _MODULES = {
     "TwoLayerNet": "fc_net",
     "FullyConnectedNet": "fc_net",
     "ThreeLayerConvNet": "cnn",
+    "CaptioningRNN": "rnn",
+    "CaptioningTransformer": "transformer",
     "softmax_loss_naive": "softmax",
     "softmax_loss_vectorized": "softmax",
     "svm_loss_naive": "linear_svm",
