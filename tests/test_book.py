@@ -42,7 +42,8 @@ MATHJAX = "_static/mathjax/tex-chtml.js"
 # Assignment 2) has a figure.
 MATH_PAGES = ["book/knn", "book/linear_classifiers", "book/optimization", "book/backprop", "book/features",
               "book/neural_networks", "book/initialization", "book/optimizers", "book/normalization",
-              "book/dropout", "book/convolution", "book/cnn_architectures", "book/pytorch"]
+              "book/dropout", "book/convolution", "book/cnn_architectures", "book/pytorch",
+              "book/rnn", "book/lstm", "book/word_embeddings"]
 FIGURE_PAGES = ["book/intro", "book/assignment2"] + MATH_PAGES
 BUILD_TIMEOUT = 900  # seconds; the build takes about 2 minutes on 2 cores
 
@@ -269,6 +270,7 @@ def test_toc_lists_the_notes():
     for page in ["book/knn", "book/linear_classifiers", "book/optimization", "book/backprop",
                  "book/features", "book/neural_networks", "book/initialization", "book/optimizers",
                  "book/normalization", "book/dropout", "book/convolution", "book/cnn_architectures",
-                 "book/pytorch", "book/assignment1", "book/assignment2"]:
+                 "book/pytorch", "book/rnn", "book/lstm", "book/word_embeddings",
+                 "book/assignment1", "book/assignment2"]:
         assert page in pages
         assert (REPO / f"{page}.md").is_file()
