@@ -34,7 +34,25 @@ A2_STUDENT_FUNCTIONS = {
     "cs231n/classifiers/cnn.py": ["__init__", "loss"],
     "cs231n/classifiers/pytorch_nets.py": PYTORCH_NETS_FUNCTIONS,
 }
-STUDENT_FUNCTIONS = {"assignment1": A1_STUDENT_FUNCTIONS, "assignment2": A2_STUDENT_FUNCTIONS}
+A3_STUDENT_FUNCTIONS = {
+    "cs231n/rnn_layers.py": [
+        "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward", "word_embedding_forward",
+        "word_embedding_backward", "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
+        "dot_product_attention", "dot_product_attention_backward", "attention_lstm_step_forward",
+        "attention_lstm_step_backward", "attention_lstm_forward", "attention_lstm_backward"],
+    "cs231n/classifiers/rnn.py": ["loss", "sample"],
+    "cs231n/transformer_layers.py": ["__init__", "forward"],
+    "cs231n/classifiers/transformer.py": ["forward", "sample"],
+    "cs231n/gan_pytorch.py": [
+        "sample_noise", "discriminator", "generator", "discriminator_loss", "generator_loss", "get_optimizer",
+        "ls_discriminator_loss", "ls_generator_loss", "build_dc_classifier", "build_dc_generator"],
+    "cs231n/simclr/contrastive_loss.py": [
+        "sim", "simclr_loss_naive", "sim_positive_pairs", "compute_sim_matrix", "simclr_loss_vectorized"],
+    "cs231n/simclr/data_utils.py": ["compute_train_transform", "__getitem__"],
+    "cs231n/simclr/utils.py": ["train"],
+}
+STUDENT_FUNCTIONS = {"assignment1": A1_STUDENT_FUNCTIONS, "assignment2": A2_STUDENT_FUNCTIONS,
+                     "assignment3": A3_STUDENT_FUNCTIONS}
 
 
 @pytest.fixture(scope="module", params=sorted(STUDENT_FUNCTIONS))
@@ -84,6 +102,10 @@ STUB_CALLS = {
                     "Assignment 1: write `svm_loss_vectorized`"),
     "assignment2": ("from cs231n.optim import adam\nadam(np.zeros(3), np.ones(3))",
                     "Assignment 2: write `adam`"),
+    "assignment3": ("from cs231n.rnn_layers import rnn_step_forward\n"
+                    "rnn_step_forward(np.zeros((2, 3)), np.zeros((2, 4)), np.zeros((3, 4)), np.zeros((4, 4)), "
+                    "np.zeros(4))",
+                    "Assignment 3: write `rnn_step_forward`"),
 }
 
 
