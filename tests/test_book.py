@@ -43,7 +43,8 @@ MATHJAX = "_static/mathjax/tex-chtml.js"
 MATH_PAGES = ["book/knn", "book/linear_classifiers", "book/optimization", "book/backprop", "book/features",
               "book/neural_networks", "book/initialization", "book/optimizers", "book/normalization",
               "book/dropout", "book/convolution", "book/cnn_architectures", "book/pytorch",
-              "book/rnn", "book/lstm", "book/word_embeddings"]
+              "book/rnn", "book/lstm", "book/word_embeddings", "book/attention",
+              "book/transformers"]
 FIGURE_PAGES = ["book/intro", "book/assignment2"] + MATH_PAGES
 BUILD_TIMEOUT = 900  # seconds; the build takes about 2 minutes on 2 cores
 
@@ -270,7 +271,8 @@ def test_toc_lists_the_notes():
     for page in ["book/knn", "book/linear_classifiers", "book/optimization", "book/backprop",
                  "book/features", "book/neural_networks", "book/initialization", "book/optimizers",
                  "book/normalization", "book/dropout", "book/convolution", "book/cnn_architectures",
-                 "book/pytorch", "book/rnn", "book/lstm", "book/word_embeddings",
+                 "book/pytorch", "book/rnn", "book/lstm", "book/word_embeddings", "book/attention",
+                 "book/transformers",
                  "book/assignment1", "book/assignment2"]:
         assert page in pages
         assert (REPO / f"{page}.md").is_file()
