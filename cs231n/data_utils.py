@@ -873,3 +873,229 @@ def get_data(dataset="digits", **kwargs):
             f"dataset must be one of {sorted(_DATASETS)}, got {dataset!r}"
         )
     return _DATASETS[dataset](**kwargs)
+
+
+# ----------------------------------------------------------------------------
+# Digits as 28x28 images (MNIST's format, offline) and MNIST
+# ----------------------------------------------------------------------------
+
+# MNIST's digits fill a 20x20 box centred in a 28x28 canvas; the 8x8 scans are
+# upscaled to that box, so that the same networks run on both datasets.
+_DIGITS28_SIDE = 28
+_DIGITS28_BOX = 20
+
+
+@functools.lru_cache(maxsize=1)
+def _digits28_split():
+    X_train8, y_train, X_test8, y_test = _digits_split()
+    R = _resize_matrix(8, _DIGITS28_BOX)
+    border = (_DIGITS28_SIDE - _DIGITS28_BOX) // 2
+    split = []
+    for X8 in (X_train8, X_test8):
+        X = np.zeros((len(X8), _DIGITS28_SIDE, _DIGITS28_SIDE, 1))
+        # Bilinear weights are convex, so the values stay in [0, 255].
+        X[:, border:border + _DIGITS28_BOX, border:border + _DIGITS28_BOX, 0] = R @ X8[..., 0] @ R.T
+        split.append(X)
+    split = (split[0], y_train, split[1], y_test)
+    for a in split:
+        a.setflags(write=False)
+    return split
+
+
+def load_digits28():
+    """scikit-learn's digits as 28x28 grey images, in the format of MNIST.
+
+    Each 8x8 scan of ``load_digits_data`` is upscaled (bilinear, pixel
+    centres aligned, as ``_resize_matrix``) to a 20x20 box centred in a
+    28x28 canvas of zeros, which is how MNIST frames its digits. The train /
+    test split is that of ``load_digits_data``: the same digits, in the same
+    order. Built in milliseconds, never cached on disk.
+
+    Returns
+    -------
+    X_train : ndarray of float64, shape (1437, 28, 28, 1)
+        Pixel values in [0, 255]; the 4-pixel border is 0.
+    y_train : ndarray of int64, shape (1437,)
+        Labels 0..9.
+    X_test : ndarray of float64, shape (360, 28, 28, 1)
+    y_test : ndarray of int64, shape (360,)
+    """
+    return tuple(a.copy() for a in _digits28_split())
+
+
+def get_digits28_data(
+    num_training=None,
+    num_validation=200,
+    num_test=None,
+    num_dev=100,
+    subtract_mean=True,
+    channels_first=True,
+    flatten=False,
+):
+    """The digits as 28x28 images (``load_digits28``) split into train / val / test / dev.
+
+    Parameters and splits as in ``get_digits_data`` (1237 / 200 / 360 / 100
+    with the defaults); the images are (N, 1, 28, 28), (N, 28, 28, 1) or
+    (N, 784).
+
+    Returns
+    -------
+    data : dict
+        See the module docstring; ``class_names`` is ``'0'`` .. ``'9'``.
+    """
+    X_pool, y_pool, X_test, y_test = load_digits28()
+    return _make_splits(
+        X_pool, y_pool, X_test, y_test,
+        num_training=num_training, num_validation=num_validation,
+        num_test=num_test, num_dev=num_dev, subtract_mean=subtract_mean,
+        channels_first=channels_first, flatten=flatten,
+        class_names=[str(d) for d in range(10)],
+    )
+
+
+MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+MNIST_FOLDER = "mnist"
+# The four files of the official distribution (LeCun, Cortes and Burges) and their checksums.
+MNIST_FILES = {
+    "train-images-idx3-ubyte.gz": "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "md5:d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "md5:9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "md5:ec29112dd5afa0611ce80d1b7f02629c",
+}
+# IDX type code 0x08 (unsigned byte), then the number of dimensions.
+_IDX_MAGIC = {3: 0x00000803, 1: 0x00000801}
+
+
+def load_MNIST_idx(filename):
+    """Read one file of MNIST's IDX format (gzipped or not).
+
+    The file is a big-endian int32 magic number ``0x0000080D`` (``D``
+    dimensions of unsigned bytes), ``D`` big-endian int32 sizes, then the
+    bytes in C order.
+
+    Parameters
+    ----------
+    filename : str or Path
+        E.g. ``train-images-idx3-ubyte.gz`` (images, D = 3) or
+        ``t10k-labels-idx1-ubyte.gz`` (labels, D = 1).
+
+    Returns
+    -------
+    array : ndarray of uint8, shape (d_1, ..., d_D)
+    """
+    import gzip
+
+    filename = Path(filename)
+    with open(filename, "rb") as f:
+        raw = f.read()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    if len(raw) < 4 or raw[:3] != b"\x00\x00\x08" or not 1 <= raw[3] <= 4:
+        raise ValueError(f"{filename} is not an IDX file of unsigned bytes (magic {raw[:4].hex()})")
+    ndim = raw[3]
+    shape = tuple(int(v) for v in np.frombuffer(raw, dtype=">i4", count=ndim, offset=4))
+    offset = 4 + 4 * ndim
+    if len(raw) - offset != int(np.prod(shape)):
+        raise ValueError(f"{filename}: {len(raw) - offset} bytes of data for the shape {shape}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(shape).copy()
+
+
+def _missing_mnist_message(root):
+    return (
+        f"MNIST not found: looked for {', '.join(MNIST_FILES)} in {Path(root).resolve()}. "
+        f"Download them with cs231n.data_utils.download_MNIST({str(Path(root).resolve().parent)!r}) "
+        f"or pass the folder that holds the official files."
+    )
+
+
+def load_MNIST(root):
+    """Read all of MNIST from the folder of its four official files.
+
+    Parameters
+    ----------
+    root : str or Path
+        Folder holding ``train-images-idx3-ubyte.gz``,
+        ``train-labels-idx1-ubyte.gz``, ``t10k-images-idx3-ubyte.gz`` and
+        ``t10k-labels-idx1-ubyte.gz``.
+
+    Returns
+    -------
+    X_train : ndarray of float64, shape (60000, 28, 28, 1)
+        Pixel values in [0, 255].
+    y_train : ndarray of int64, shape (60000,)
+    X_test : ndarray of float64, shape (10000, 28, 28, 1)
+    y_test : ndarray of int64, shape (10000,)
+    """
+    root = Path(root)
+    if not all((root / name).is_file() for name in MNIST_FILES):
+        raise FileNotFoundError(_missing_mnist_message(root))
+    out = []
+    for part in ("train", "t10k"):
+        X = load_MNIST_idx(root / f"{part}-images-idx3-ubyte.gz")
+        y = load_MNIST_idx(root / f"{part}-labels-idx1-ubyte.gz")
+        if X.ndim != 3 or y.ndim != 1 or len(X) != len(y):
+            raise ValueError(f"{root}: {part} images of shape {X.shape} and labels of shape {y.shape}")
+        out += [X[..., None].astype(np.float64), y.astype(np.int64)]
+    return tuple(out)
+
+
+def download_MNIST(root=DATASETS_DIR, url=MNIST_URL, known_hashes=None):
+    """Download and verify the four official MNIST files.
+
+    Files already present in ``root/mnist`` are not fetched again. Each file
+    is fetched with ``pooch.retrieve`` and its checksum checked; a mismatch
+    raises ``ValueError`` and keeps nothing of that file.
+
+    Parameters
+    ----------
+    root : str or Path
+        The files go to ``root / "mnist"``.
+    url : str
+        Base URL the file names are appended to.
+    known_hashes : dict or None
+        ``{file name: "md5:..."}``; ``None`` uses ``MNIST_FILES``.
+
+    Returns
+    -------
+    folder : Path
+        ``root / "mnist"``, ready for ``load_MNIST``.
+    """
+    import pooch
+
+    known_hashes = MNIST_FILES if known_hashes is None else known_hashes
+    folder = Path(root) / MNIST_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, known_hash in known_hashes.items():
+        if not (folder / name).is_file():
+            pooch.retrieve(url.rstrip("/") + "/" + name, known_hash=known_hash, fname=name,
+                           path=folder, progressbar=False)
+    return folder
+
+
+def get_MNIST_data(
+    num_training=None,
+    num_validation=5000,
+    num_test=None,
+    num_dev=500,
+    subtract_mean=True,
+    channels_first=True,
+    flatten=False,
+    mnist_dir=DATASETS_DIR / MNIST_FOLDER,
+):
+    """MNIST split into train / val / test / dev (the official files in ``mnist_dir``).
+
+    Parameters and the returned dict as in ``get_digits_data``; validation is
+    the last ``num_validation`` of the 60000 training images, the test set the
+    official 10000. Images are (N, 1, 28, 28), (N, 28, 28, 1) or (N, 784).
+    """
+    X_pool, y_pool, X_test, y_test = load_MNIST(mnist_dir)
+    return _make_splits(
+        X_pool, y_pool, X_test, y_test,
+        num_training=num_training, num_validation=num_validation,
+        num_test=num_test, num_dev=num_dev, subtract_mean=subtract_mean,
+        channels_first=channels_first, flatten=flatten,
+        class_names=[str(d) for d in range(10)],
+    )
+
+
+_DATASETS.update({"digits28": get_digits28_data, "mnist": get_MNIST_data})

@@ -697,3 +697,143 @@ def test_download_wrong_hash_raises_and_keeps_nothing(served_archive, tmp_path):
         download_CIFAR10(root, url=url, known_hash="md5:" + "0" * 32)
     assert not (root / "cifar-10-batches-py").exists()
     assert not (root / "cifar-10-python.tar.gz").exists()
+
+
+# ----------------------------------------------------------------------------
+# Digits as 28x28 images, MNIST in the official format
+# ----------------------------------------------------------------------------
+
+
+def test_load_digits28_frames_every_digit_like_mnist():
+    from skimage.transform import resize
+
+    X_train, y_train, X_test, y_test = data_utils.load_digits28()
+    X8_train, y8_train, X8_test, y8_test = load_digits_data()
+    assert X_train.shape == (1437, 28, 28, 1) and X_test.shape == (360, 28, 28, 1)
+    assert X_train.dtype == np.float64 and y_train.dtype == np.int64
+    np.testing.assert_array_equal(y_train, y8_train)
+    np.testing.assert_array_equal(y_test, y8_test)
+    for X, X8 in ((X_train, X8_train), (X_test, X8_test)):
+        assert X.min() == 0.0 and X.max() <= 255.0
+        # A 4-pixel border of zeros around a 20x20 box, as MNIST frames its digits.
+        box = np.zeros((28, 28), dtype=bool)
+        box[4:24, 4:24] = True
+        assert np.all(X[:, ~box] == 0)
+        # The box is the 8x8 scan resized bilinearly (checked against scikit-image).
+        for i in (0, 7, len(X) - 1):
+            expected = resize(X8[i, :, :, 0], (20, 20), order=1, mode="edge", anti_aliasing=False,
+                              preserve_range=True)
+            np.testing.assert_allclose(X[i, 4:24, 4:24, 0], expected, atol=1e-9)
+
+
+def test_get_data_digits28_splits_and_layouts():
+    data = get_data("digits28")
+    assert {k: len(v) for k, v in data.items()} == {
+        "X_train": 1237, "y_train": 1237, "X_val": 200, "y_val": 200, "X_test": 360, "y_test": 360,
+        "X_dev": 100, "y_dev": 100, "class_names": 10}
+    assert data["X_train"].shape[1:] == (1, 28, 28)
+    np.testing.assert_allclose(data["X_train"].mean(axis=0), 0.0, atol=1e-9)
+    # The same digits, in the same order, as the 8x8 split.
+    np.testing.assert_array_equal(data["y_train"], get_digits_data()["y_train"])
+
+    whole = get_data("digits28", num_validation=0, subtract_mean=False)
+    assert whole["X_train"].shape == (1437, 1, 28, 28) and whole["X_val"].shape == (0, 1, 28, 28)
+    assert whole["X_train"].min() == 0.0 and whole["X_train"].max() == 255.0
+    np.testing.assert_array_equal(whole["X_test"].reshape(-1, 28, 28), data_utils.load_digits28()[2][..., 0])
+
+
+def _idx_bytes(array):
+    """``array`` (uint8) in MNIST's IDX format: magic 0x0000080D, D big-endian sizes, the bytes."""
+    array = np.asarray(array, dtype=np.uint8)
+    return bytes([0, 0, 8, array.ndim]) + struct.pack(">" + "i" * array.ndim, *array.shape) + array.tobytes()
+
+
+@pytest.fixture
+def mnist_dir(tmp_path):
+    """Four tiny files with the official names and format: 3 training and 2 test images."""
+    import gzip
+
+    rng = np.random.RandomState(0)
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    arrays = {"train": (rng.randint(0, 256, size=(3, 28, 28)), np.array([5, 0, 4])),
+              "t10k": (rng.randint(0, 256, size=(2, 28, 28)), np.array([7, 2]))}
+    arrays["train"][0][0, 3, 5] = 200  # one marked pixel: row 3, column 5 of the first image
+    for part, (X, y) in arrays.items():
+        (folder / f"{part}-images-idx3-ubyte.gz").write_bytes(gzip.compress(_idx_bytes(X)))
+        (folder / f"{part}-labels-idx1-ubyte.gz").write_bytes(gzip.compress(_idx_bytes(y)))
+    return folder, arrays
+
+
+def test_load_MNIST_reads_the_official_format(mnist_dir):
+    folder, arrays = mnist_dir
+    X_train, y_train, X_test, y_test = data_utils.load_MNIST(folder)
+    assert X_train.shape == (3, 28, 28, 1) and X_test.shape == (2, 28, 28, 1)
+    assert X_train.dtype == np.float64 and y_train.dtype == np.int64
+    assert X_train[0, 3, 5, 0] == 200.0
+    np.testing.assert_array_equal(X_train[..., 0], arrays["train"][0])
+    np.testing.assert_array_equal(y_test, [7, 2])
+
+    data = get_data("mnist", mnist_dir=folder, num_validation=1, num_dev=1, subtract_mean=False)
+    assert data["X_train"].shape == (2, 1, 28, 28) and data["X_val"].shape == (1, 1, 28, 28)
+    np.testing.assert_array_equal(data["y_val"], [4])  # validation is the end of the training files
+
+
+def test_load_MNIST_idx_plain_and_damaged_files(tmp_path):
+    labels = np.arange(10, dtype=np.uint8)
+    plain = tmp_path / "labels-idx1-ubyte"
+    plain.write_bytes(_idx_bytes(labels))  # not compressed
+    np.testing.assert_array_equal(data_utils.load_MNIST_idx(plain), labels)
+
+    wrong = tmp_path / "wrong"
+    wrong.write_bytes(b"\x00\x00\x0d\x01" + _idx_bytes(labels)[4:])  # type code of float32
+    with pytest.raises(ValueError, match="IDX"):
+        data_utils.load_MNIST_idx(wrong)
+    short = tmp_path / "short"
+    short.write_bytes(_idx_bytes(labels)[:-1])
+    with pytest.raises(ValueError, match="bytes of data"):
+        data_utils.load_MNIST_idx(short)
+
+
+def test_missing_mnist_says_where_and_how(tmp_path):
+    with pytest.raises(FileNotFoundError, match="download_MNIST") as info:
+        get_data("mnist", mnist_dir=tmp_path / "nowhere")
+    assert "train-images-idx3-ubyte.gz" in str(info.value) and str(tmp_path / "nowhere") in str(info.value)
+
+
+@pytest.fixture
+def served_mnist(mnist_dir, tmp_path, monkeypatch):
+    """The tiny MNIST files on http://127.0.0.1, with their md5 checksums."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    folder, arrays = mnist_dir
+    hashes = {p.name: "md5:" + hashlib.md5(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", hashes, arrays
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_download_MNIST_verifies_every_file(served_mnist, tmp_path):
+    url, hashes, arrays = served_mnist
+    assert sorted(hashes) == sorted(data_utils.MNIST_FILES)
+    folder = data_utils.download_MNIST(tmp_path / "data", url=url, known_hashes=hashes)
+    assert folder == tmp_path / "data" / "mnist"
+    X_train, y_train, _, _ = data_utils.load_MNIST(folder)
+    np.testing.assert_array_equal(X_train[..., 0], arrays["train"][0])
+    # Present already: nothing is fetched (this URL would fail).
+    assert data_utils.download_MNIST(tmp_path / "data", url="http://127.0.0.1:9/", known_hashes=hashes) == folder
+
+
+def test_download_MNIST_wrong_hash_raises_and_keeps_nothing(served_mnist, tmp_path):
+    url, hashes, _ = served_mnist
+    name = "t10k-labels-idx1-ubyte.gz"
+    with pytest.raises(ValueError, match="hash"):
+        data_utils.download_MNIST(tmp_path / "data", url=url, known_hashes={name: "md5:" + "0" * 32})
+    assert not (tmp_path / "data" / "mnist" / name).exists()
