@@ -142,7 +142,7 @@ def test_get_data_dispatch():
         np.testing.assert_array_equal(a[k], b[k])
     assert get_data("digits", flatten=True)["X_train"].shape == (1237, 64)
     with pytest.raises(ValueError, match="dataset"):
-        get_data("mnist")
+        get_data("no_such_dataset")
 
 
 # ----------------------------------------------------------------------------
