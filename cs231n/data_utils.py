@@ -593,7 +593,7 @@ def _to_layout(X, channels_first, flatten):
     if channels_first:
         X = X.transpose(0, 3, 1, 2)
     if flatten:
-        X = X.reshape(X.shape[0], -1)
+        X = X.reshape(X.shape[0], int(np.prod(X.shape[1:])))  # also for N = 0
     return np.ascontiguousarray(X)
 
 

@@ -143,6 +143,8 @@ def test_get_data_dispatch():
     assert get_data("digits", flatten=True)["X_train"].shape == (1237, 64)
     with pytest.raises(ValueError, match="dataset"):
         get_data("no_such_dataset")
+    # An empty validation split keeps the layout.
+    assert get_data("digits", flatten=True, num_validation=0)["X_val"].shape == (0, 64)
 
 
 # ----------------------------------------------------------------------------
