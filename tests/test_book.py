@@ -45,7 +45,7 @@ MATH_PAGES = ["book/knn", "book/linear_classifiers", "book/optimization", "book/
               "book/dropout", "book/convolution", "book/cnn_architectures", "book/pytorch",
               "book/rnn", "book/lstm", "book/word_embeddings", "book/attention",
               "book/transformers", "book/gans", "book/self_supervised"]
-FIGURE_PAGES = ["book/intro", "book/assignment2"] + MATH_PAGES
+FIGURE_PAGES = ["book/intro", "book/assignment2", "book/assignment3"] + MATH_PAGES
 BUILD_TIMEOUT = 900  # seconds; the build takes about 2 minutes on 2 cores
 
 pytestmark = pytest.mark.e2e
@@ -273,6 +273,6 @@ def test_toc_lists_the_notes():
                  "book/normalization", "book/dropout", "book/convolution", "book/cnn_architectures",
                  "book/pytorch", "book/rnn", "book/lstm", "book/word_embeddings", "book/attention",
                  "book/transformers", "book/gans", "book/self_supervised",
-                 "book/assignment1", "book/assignment2"]:
+                 "book/assignment1", "book/assignment2", "book/assignment3"]:
         assert page in pages
         assert (REPO / f"{page}.md").is_file()
