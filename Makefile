@@ -11,7 +11,7 @@ export OMP_NUM_THREADS ?= 1
 STAMP := $(VENV)/.installed
 MATHJAX_VERSION := 3.2.2
 MATHJAX := .cache/static/mathjax/tex-chtml.js
-ASSIGNMENTS := assignment1 assignment2
+ASSIGNMENTS := assignment1 assignment2 assignment3
 
 .PHONY: course test env book release grade system clean
 

@@ -235,3 +235,42 @@ def test_assignment2_feedback_has_no_leaks(graded_a2):
         assert (folder / SUMMARY).exists()
         own = "\n".join(leaks.read_target(p) for p in leaks.iter_files([course.submitted / student / A2]))
         assert leaks.find_leaks(course.root, [folder], assignment=2, allowed=own) == []
+
+
+A3 = "assignment3"
+
+
+@pytest.fixture(scope="module")
+def graded_a3(tmp_path_factory):
+    """Assignment 3's reference and untouched release (the buggy and broken examples are graded by
+    `make course`; their kinds are covered by Assignments 1 and 2 and the seeded bugs)."""
+    course = copy_course(tmp_path_factory.mktemp("course3"))
+    release_assignment(course, A3)
+    examples = {e.student: e for e in stage_examples(course, A3)}
+    for name in ("buggy", "broken"):
+        shutil.rmtree(course.submitted / name)
+        del examples[name]
+    results = {r.student: r for r in grade_assignment(course, A3, jobs=2)}
+    return course, examples, results
+
+
+def test_assignment3_reference_gets_full_marks_and_the_release_zero(graded_a3):
+    course, examples, results = graded_a3
+    ref, release = results["reference"], results["release"]
+    assert {nb.name for nb in ref.notebooks} == set(course.notebooks(A3))
+    for nb in ref.notebooks:
+        assert nb.auto_max > 0 and nb.auto_score == nb.auto_max, nb
+    assert ref.notes == []
+    assert release.graded and release.auto_score == 0 and not release.infrastructure
+    assert release.auto_max == ref.auto_max
+    for name, example in examples.items():
+        assert meets_expectation(results[name], example.expect), (name, results[name].auto_score)
+
+
+def test_assignment3_feedback_has_no_leaks(graded_a3):
+    course, examples, _ = graded_a3
+    for student in examples:
+        folder = course.feedback / student / A3
+        assert (folder / SUMMARY).exists()
+        own = "\n".join(leaks.read_target(p) for p in leaks.iter_files([course.submitted / student / A3]))
+        assert leaks.find_leaks(course.root, [folder], assignment=3, allowed=own) == []
