@@ -131,41 +131,52 @@ def test_verbose_prints_the_loss(capsys):
 
 # --- overfitting 50 real captions ---------------------------------------------------------------
 
-# 50 digit captions, 100 epochs of 2 steps of 25 captions, Adam 1e-2, float32.
-# Measured (loss of the 50 captions after training; summed over ~17 words,
-# 59 at the start), model seeds 0, 1, 2:
-#   rnn        H=128, W=64  0.098 0.088 0.093
-#   lstm       H=128, W=64  0.084 0.077 0.286
-#   attention  H=64,  W=32  0.102 0.120 0.129
-# and every greedy caption reproduced its training caption exactly. (The loss
-# of one minibatch, loss_history, falls from ~59 to 7-12 after 50 steps.)
-OVERFIT = {"rnn": (128, 64), "lstm": (128, 64), "attention": (64, 32)}
+# The notebooks' overfitting cells: 50 digit captions, 150 epochs of 2 steps of 25
+# captions, Adam 1e-2, H=128, W=64, float32; the attention LSTM reads the spatial
+# features with one-hot location channels appended, as LSTM_Captioning has students do.
+# Measured (loss of the 50 captions after training; summed over ~17 words, 57-64 at the
+# start), seeds 0, 1, 2:
+#   rnn        0.041 0.041 0.036
+#   lstm       0.036 0.030 0.029
+#   attention  0.022 0.017 0.016
+# and every greedy caption reproduced its training caption exactly. The notebooks' graded
+# threshold is 0.1.
+OVERFIT_BELOW = 0.1
+
+
+def with_location_channels(features):
+    """(N, D, G, G) -> (N, D + G*G, G, G): one-hot location maps appended."""
+    N, D, G, _ = features.shape
+    codes = np.eye(G * G, dtype=features.dtype).reshape(G * G, G, G)
+    return np.concatenate([features, np.broadcast_to(codes, (N, G * G, G, G))], axis=1)
 
 
 @pytest.fixture(scope="module")
 def digits50():
     from cs231n.digit_captions import load_digit_captions
 
-    return load_digit_captions(max_train=50)
+    data = load_digit_captions(max_train=50)
+    for split in ["train", "val"]:
+        data[f"{split}_spatial_features"] = with_location_channels(data[f"{split}_spatial_features"])
+    return data
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "attention"])
 def test_overfits_50_digit_captions(digits50, cell):
     data = digits50
-    hidden_dim, wordvec_dim = OVERFIT[cell]
     input_dim = data["train_spatial_features" if cell == "attention" else "train_features"].shape[1]
     np.random.seed(0)
-    model = CaptioningRNN(data["word_to_idx"], input_dim=input_dim, wordvec_dim=wordvec_dim,
-                          hidden_dim=hidden_dim, cell_type=cell)
+    model = CaptioningRNN(data["word_to_idx"], input_dim=input_dim, wordvec_dim=64, hidden_dim=128,
+                          cell_type=cell)
     solver = CaptioningSolver(model, data, update_rule="adam", optim_config={"learning_rate": 1e-2},
-                              num_epochs=100, batch_size=25, verbose=False, seed=0)
+                              num_epochs=150, batch_size=25, verbose=False, seed=0)
     solver.train()
-    assert len(solver.loss_history) == 200
+    assert len(solver.loss_history) == 300
     assert solver.loss_history[0] > 50  # about 17 words of log(V = 29) each
     features = data[f"train_{model.feature_key}"][data["train_image_idxs"]]
     captions = data["train_captions"]
     final_loss, _ = model.loss(features, captions)
-    assert final_loss < 0.5
+    assert final_loss < OVERFIT_BELOW
     # Greedy decoding reproduces every training caption up to its <END>.
     sampled = model.sample(features, max_length=captions.shape[1] - 1)
     words = captions[:, 1:] != model._null
