@@ -68,9 +68,7 @@ def notebook_spec(course: Course, assignment: str, name: str) -> Notebook:
 def step_seconds_of(assignment: str, notebook: str) -> int:
     """The time limit of one cell or probe of a notebook: ``STEP_SECONDS`` of its
     (instructor's) check module, for notebooks that train models, else the default."""
-    checklib.load(assignment, notebook)
-    module = sys.modules[f"{checklib.__name__}.{assignment}.{notebook}"]
-    seconds = getattr(module, "STEP_SECONDS", STEP_SECONDS)
+    seconds = checklib.step_seconds(assignment, notebook, STEP_SECONDS)
     if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
         raise CourseError(f"STEP_SECONDS of the checks of {assignment}/{notebook} must be a positive int")
     return seconds

@@ -43,7 +43,8 @@ MATHJAX = "_static/mathjax/tex-chtml.js"
 MATH_PAGES = ["book/knn", "book/linear_classifiers", "book/optimization", "book/backprop", "book/features",
               "book/neural_networks", "book/initialization", "book/optimizers", "book/normalization",
               "book/dropout", "book/convolution", "book/cnn_architectures", "book/pytorch",
-              "book/rnn", "book/lstm", "book/word_embeddings", "book/attention",
+              "book/transfer_learning", "book/rnn", "book/lstm", "book/word_embeddings",
+              "book/language_models", "book/text_classification", "book/attention",
               "book/transformers", "book/gans", "book/self_supervised"]
 FIGURE_PAGES = ["book/intro", "book/assignment2", "book/assignment3"] + MATH_PAGES
 BUILD_TIMEOUT = 900  # seconds; the build takes about 2 minutes on 2 cores
@@ -271,8 +272,8 @@ def test_toc_lists_the_notes():
     for page in ["book/knn", "book/linear_classifiers", "book/optimization", "book/backprop",
                  "book/features", "book/neural_networks", "book/initialization", "book/optimizers",
                  "book/normalization", "book/dropout", "book/convolution", "book/cnn_architectures",
-                 "book/pytorch", "book/rnn", "book/lstm", "book/word_embeddings", "book/attention",
-                 "book/transformers", "book/gans", "book/self_supervised",
+                 "book/pytorch", "book/transfer_learning", "book/rnn", "book/lstm", "book/word_embeddings",
+                 "book/language_models", "book/text_classification", "book/attention", "book/transformers", "book/gans", "book/self_supervised",
                  "book/assignment1", "book/assignment2", "book/assignment3"]:
         assert page in pages
         assert (REPO / f"{page}.md").is_file()

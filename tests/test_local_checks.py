@@ -43,6 +43,9 @@ def test_the_command_reports_the_failures(both):
     _, proc = both
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "public check(s) failed" in proc.stdout
+    # the points the hidden checks hold are whole shares, not rounding residue
+    held = [float(x) for x in re.findall(r"hidden checks hold (\S+) more", proc.stdout)]
+    assert all(x >= 0.01 for x in held), held
 
 
 def test_every_public_verdict_line_is_the_graders(both):

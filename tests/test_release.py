@@ -43,6 +43,13 @@ A3_STUDENT_FUNCTIONS = {
     "cs231n/classifiers/rnn.py": ["loss", "sample"],
     "cs231n/transformer_layers.py": ["__init__", "forward"],
     "cs231n/classifiers/transformer.py": ["forward", "sample"],
+    "cs231n/gan_pytorch.py": [
+        "sample_noise", "discriminator", "generator", "discriminator_loss", "generator_loss", "get_optimizer",
+        "ls_discriminator_loss", "ls_generator_loss", "build_dc_classifier", "build_dc_generator"],
+    "cs231n/simclr/contrastive_loss.py": [
+        "sim", "simclr_loss_naive", "sim_positive_pairs", "compute_sim_matrix", "simclr_loss_vectorized"],
+    "cs231n/simclr/data_utils.py": ["compute_train_transform", "__getitem__"],
+    "cs231n/simclr/utils.py": ["train"],
 }
 STUDENT_FUNCTIONS = {"assignment1": A1_STUDENT_FUNCTIONS, "assignment2": A2_STUDENT_FUNCTIONS,
                      "assignment3": A3_STUDENT_FUNCTIONS}

@@ -90,6 +90,13 @@ def load(assignment: str, notebook: str) -> list[Check]:
     return list(_REGISTRY.get(module, []))
 
 
+def step_seconds(assignment: str, notebook: str, default: int):
+    """The time limit of one cell or probe of a notebook: ``STEP_SECONDS`` of its
+    check module (set by notebooks that train models), else ``default``."""
+    load(assignment, notebook)
+    return getattr(sys.modules[f"{__name__}.{assignment}.{notebook}"], "STEP_SECONDS", default)
+
+
 def points_of(checks: list[Check], cell: str, cell_points: float, total: float | None = None) -> dict[str, float]:
     """Split a cell's points over its checks in proportion to their weights.
 

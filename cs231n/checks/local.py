@@ -159,10 +159,18 @@ def run_in_namespace(notebook: str, cell: str | None, ns: dict, assignment: str 
 
 # ----------------------------------------------------------------- the command
 
-def run_notebook(assignment: str, notebook_file: Path, seconds: float = 60, timeout: float = 1800) -> int:
-    """Execute one notebook through the worker, print per-check verdicts; return the number failed."""
+LOCAL_STEP_SECONDS = 60  # one cell, for notebooks whose checks set no STEP_SECONDS
+
+def run_notebook(assignment: str, notebook_file: Path, seconds: float | None = None, timeout: float = 1800) -> int:
+    """Execute one notebook through the worker, print per-check verdicts; return the number failed.
+
+    ``seconds`` limits one cell; by default the grader's limit for the notebook,
+    and at least ``LOCAL_STEP_SECONDS`` (a student's machine may be slower).
+    """
     nb = json.loads(Path(notebook_file).read_text(encoding="utf-8"))
     notebook = Path(notebook_file).stem
+    if seconds is None:
+        seconds = max(LOCAL_STEP_SECONDS, _checks.step_seconds(assignment, notebook, LOCAL_STEP_SECONDS))
     checks = _checks.load(assignment, notebook)
     shipped = shipped_expected(assignment, notebook)
     tests = graded_test_cells(nb)
@@ -193,9 +201,9 @@ def run_notebook(assignment: str, notebook_file: Path, seconds: float = 60, time
                 earned, total = earned + got, total + shares[check.name]
                 failed += not verdict.passed
                 print("  " + verdict_line(check.what, verdict, shares[check.name], got))
+        hidden = round(sum(points.values()) - total, 6)
         print(f"  {earned:g} / {total:g} points from these checks"
-              + (f" (hidden checks hold {sum(points.values()) - total:g} more)" if total < sum(points.values()) else "")
-              + "\n")
+              + (f" (hidden checks hold {hidden:g} more)" if hidden > 0 else "") + "\n")
     return failed
 
 

@@ -17,12 +17,12 @@ The notebook checks read the models the notebook trained (``fc_params``,
 validation or test images of the default dataset, prepared as in Part I, and
 judge their accuracy.
 """
-from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
 
 from cs231n.checks import Verdict, close, equal, register, variable
+from cs231n.checks.seeding import randn as _randn, torch_seed
 from cs231n.checks.judges import accuracy, fields
 
 # Part VI's training cell may use its whole budget of 30 s of training, plus the
@@ -33,24 +33,6 @@ STEP_SECONDS = 90
 
 DATASET = "cluttered_digits"  # the notebook's default dataset (setup cell), on which the thresholds were measured
 NUM_CLASSES = 10
-
-
-@contextmanager
-def torch_seed(seed):
-    """``torch.manual_seed(seed)`` for the duration of the block, then the old generator state back."""
-    import torch
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield
-
-
-def _randn(seed, *shape):
-    """Float64 Gaussian tensor from a generator of its own (the global one is left alone)."""
-    import torch
-
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(*shape, generator=g, dtype=torch.float64)
 
 
 def same(name):

@@ -21,12 +21,12 @@ its greedy captions of the validation images, computed by the judge against
 the validation references).
 """
 import zlib
-from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
 
 from cs231n.checks import Verdict, close, equal, fields, register, variable
+from cs231n.checks.seeding import randn as _randn, torch_seed
 
 # The training cell of the notebook (800 Adam steps) takes about 25 s of CPU time; on a machine
 # loaded about five times over it took 70 to 80 s. A grading machine can be 2-3 times slower than
@@ -35,24 +35,6 @@ STEP_SECONDS = 150
 
 SMALL_TRAIN = 50   # captions of the overfitting experiment: load_digit_captions(max_train=50)
 MAX_LENGTH = 30    # length of the sampled captions judged by BLEU
-
-
-@contextmanager
-def torch_seed(seed):
-    """``torch.manual_seed(seed)`` for the duration of the block, then the old generator state back."""
-    import torch
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield
-
-
-def _randn(seed, *shape):
-    """Float64 Gaussian tensor from a generator of its own (the global one is left alone)."""
-    import torch
-
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(*shape, generator=g, dtype=torch.float64)
 
 
 def _set_parameters(module, seed):
