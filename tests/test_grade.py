@@ -183,28 +183,41 @@ def test_grading_twice_in_shards_gives_the_same_verdicts_and_feedback(tmp_path):
     assert first["stub"].auto_score == 0 and not first["stub"].infrastructure
 
 
-# ----------------------------------------------------------------- Assignment 2
+# ----------------------------------------------------------------- Assignments 2 and 3
 
-A2 = "assignment2"
+A2, A3 = "assignment2", "assignment3"
+
+
+def grade_examples(tmp_path_factory, assignment: str, students: tuple[str, ...]):
+    """Release ``assignment`` in a scratch course and grade those of its examples named in ``students``
+    (the others are graded by `make course`; their kinds are covered by Assignment 1 and the seeded bugs)."""
+    course = copy_course(tmp_path_factory.mktemp(assignment))
+    release_assignment(course, assignment)
+    examples = {e.student: e for e in stage_examples(course, assignment)}
+    for name in set(examples) - set(students):
+        shutil.rmtree(course.submitted / name)
+        del examples[name]
+    results = {r.student: r for r in grade_assignment(course, assignment, jobs=2)}
+    return assignment, course, examples, results
 
 
 @pytest.fixture(scope="module")
 def graded_a2(tmp_path_factory):
-    """Assignment 2's examples: the reference, the untouched release and a submission with bad input."""
-    course = copy_course(tmp_path_factory.mktemp("course2"))
-    release_assignment(course, A2)
-    examples = {e.student: e for e in stage_examples(course, A2)}
-    # the buggy example is graded by `make course`; its kind is covered by Assignment 1 and the seeded bugs
-    shutil.rmtree(course.submitted / "buggy")
-    del examples["buggy"]
-    results = {r.student: r for r in grade_assignment(course, A2, jobs=2)}
-    return course, examples, results
+    """Assignment 2's reference, untouched release and a submission with bad input."""
+    return grade_examples(tmp_path_factory, A2, ("reference", "release", "broken"))
 
 
-def test_assignment2_reference_gets_full_marks_and_the_release_zero(graded_a2):
-    course, examples, results = graded_a2
+@pytest.fixture(scope="module")
+def graded_a3(tmp_path_factory):
+    """Assignment 3's reference and untouched release."""
+    return grade_examples(tmp_path_factory, A3, ("reference", "release"))
+
+
+@pytest.mark.parametrize("graded_later", ["graded_a2", "graded_a3"])
+def test_reference_gets_full_marks_and_the_release_zero(graded_later, request):
+    assignment, course, examples, results = request.getfixturevalue(graded_later)
     ref, release = results["reference"], results["release"]
-    assert {nb.name for nb in ref.notebooks} == set(course.notebooks(A2))
+    assert {nb.name for nb in ref.notebooks} == set(course.notebooks(assignment))
     for nb in ref.notebooks:
         assert nb.auto_max > 0 and nb.auto_score == nb.auto_max, nb
     assert ref.notes == []
@@ -215,7 +228,7 @@ def test_assignment2_reference_gets_full_marks_and_the_release_zero(graded_a2):
 
 
 def test_assignment2_broken_parts_cost_only_themselves(graded_a2):
-    course, _, results = graded_a2
+    _, _, _, results = graded_a2
     broken = results["broken"]
     notes = " ".join(broken.notes)
     assert "Dropout.ipynb cannot be graded" in notes and "SyntaxError" in notes
@@ -228,49 +241,11 @@ def test_assignment2_broken_parts_cost_only_themselves(graded_a2):
         assert by_name[name].auto_score == by_name[name].auto_max, name
 
 
-def test_assignment2_feedback_has_no_leaks(graded_a2):
-    course, examples, _ = graded_a2
+@pytest.mark.parametrize("graded_later", ["graded_a2", "graded_a3"])
+def test_feedback_of_later_assignments_has_no_leaks(graded_later, request):
+    assignment, course, examples, _ = request.getfixturevalue(graded_later)
     for student in examples:
-        folder = course.feedback / student / A2
+        folder = course.feedback / student / assignment
         assert (folder / SUMMARY).exists()
-        own = "\n".join(leaks.read_target(p) for p in leaks.iter_files([course.submitted / student / A2]))
-        assert leaks.find_leaks(course.root, [folder], assignment=2, allowed=own) == []
-
-
-A3 = "assignment3"
-
-
-@pytest.fixture(scope="module")
-def graded_a3(tmp_path_factory):
-    """Assignment 3's reference and untouched release (the buggy and broken examples are graded by
-    `make course`; their kinds are covered by Assignments 1 and 2 and the seeded bugs)."""
-    course = copy_course(tmp_path_factory.mktemp("course3"))
-    release_assignment(course, A3)
-    examples = {e.student: e for e in stage_examples(course, A3)}
-    for name in ("buggy", "broken"):
-        shutil.rmtree(course.submitted / name)
-        del examples[name]
-    results = {r.student: r for r in grade_assignment(course, A3, jobs=2)}
-    return course, examples, results
-
-
-def test_assignment3_reference_gets_full_marks_and_the_release_zero(graded_a3):
-    course, examples, results = graded_a3
-    ref, release = results["reference"], results["release"]
-    assert {nb.name for nb in ref.notebooks} == set(course.notebooks(A3))
-    for nb in ref.notebooks:
-        assert nb.auto_max > 0 and nb.auto_score == nb.auto_max, nb
-    assert ref.notes == []
-    assert release.graded and release.auto_score == 0 and not release.infrastructure
-    assert release.auto_max == ref.auto_max
-    for name, example in examples.items():
-        assert meets_expectation(results[name], example.expect), (name, results[name].auto_score)
-
-
-def test_assignment3_feedback_has_no_leaks(graded_a3):
-    course, examples, _ = graded_a3
-    for student in examples:
-        folder = course.feedback / student / A3
-        assert (folder / SUMMARY).exists()
-        own = "\n".join(leaks.read_target(p) for p in leaks.iter_files([course.submitted / student / A3]))
-        assert leaks.find_leaks(course.root, [folder], assignment=3, allowed=own) == []
+        own = "\n".join(leaks.read_target(p) for p in leaks.iter_files([course.submitted / student / assignment]))
+        assert leaks.find_leaks(course.root, [folder], assignment=int(assignment[-1]), allowed=own) == []

@@ -391,9 +391,15 @@ def few_labels_experiment(ns):
 def few_labels_other_draw(ns):
     import copy
 
+    import torch
+
     from cs231n.simclr.data_utils import get_image_data
     from cs231n.simclr.utils import few_label_indices, linear_probe
 
+    # The encoders and the probe are provided: this check counts once the notebook's own experiment is done.
+    for name in ("simclr_probe", "random_probe"):
+        if not isinstance(variable(ns, name), torch.nn.Module):
+            raise ValueError(f"{name} is not a model: fit the linear probes of the experiment first")
     data = get_image_data("cluttered_digits")
     idx = few_label_indices(data["y_train"], PER_CLASS, seed=3)
     x_lab, x = _normalized(data["X_train"][idx]), _test_inputs()

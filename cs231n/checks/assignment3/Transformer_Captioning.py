@@ -21,11 +21,12 @@ its greedy captions of the validation images, computed by the judge against
 the validation references).
 """
 import zlib
-from functools import lru_cache
 
 import numpy as np
 
 from cs231n.checks import Verdict, close, equal, fields, register, variable
+from cs231n.checks.assignment3.RNN_Captioning import (SMALL_TRAIN, _digit_captions, _small_data, bleu_expect,
+                                                      judge_bleu)
 from cs231n.checks.seeding import randn as _randn, torch_seed
 
 # The training cell of the notebook (800 Adam steps) takes about 25 s of CPU time; on a machine
@@ -33,7 +34,6 @@ from cs231n.checks.seeding import randn as _randn, torch_seed
 # a quiet one.
 STEP_SECONDS = 150
 
-SMALL_TRAIN = 50   # captions of the overfitting experiment: load_digit_captions(max_train=50)
 MAX_LENGTH = 30    # length of the sampled captions judged by BLEU
 
 
@@ -412,18 +412,6 @@ def transformer_sample_single(ns):
 
 # --------------------------------------------------------------- the trained models
 
-@lru_cache(maxsize=1)
-def _digit_captions():
-    from cs231n.digit_captions import load_digit_captions
-    return load_digit_captions()
-
-
-@lru_cache(maxsize=1)
-def _small_data():
-    from cs231n.digit_captions import load_digit_captions
-    return load_digit_captions(max_train=SMALL_TRAIN)
-
-
 def _as_model(model):
     import torch
     if not isinstance(model, torch.nn.Module) or not hasattr(model, "sample"):
@@ -482,33 +470,6 @@ def sampled_val_captions(ns, name):
     captions = [np.asarray(model.sample(features[i:i + 250], max_length=MAX_LENGTH))
                 for i in range(0, len(features), 250)]
     return np.concatenate(captions).astype(np.int64)
-
-
-def bleu_expect():
-    """The validation references (one list of strings per image) and the vocabulary."""
-    from cs231n.coco_utils import references_of
-    data = _digit_captions()
-    return {"references": references_of(data, "val"), "idx_to_word": list(data["idx_to_word"])}
-
-
-def judge_bleu(at_least, reference):
-    """BLEU-4 of the decoded captions against the validation references must be >= ``at_least``."""
-    def judge(observed, expected):
-        from cs231n.coco_utils import bleu_score, decode_captions
-        refs, idx_to_word = expected["references"], expected["idx_to_word"]
-        try:
-            captions = np.asarray(observed)
-        except (TypeError, ValueError):
-            return Verdict(0.0, "the captions are not an array")
-        if captions.ndim != 2 or captions.shape[0] != len(refs):
-            return Verdict(0.0, f"the captions have shape {captions.shape}, expected ({len(refs)}, max_length)")
-        if captions.dtype.kind not in "iu" or captions.size == 0 or captions.min() < 0 \
-                or captions.max() >= len(idx_to_word):
-            return Verdict(0.0, f"the captions should be word indices in [0, {len(idx_to_word)})")
-        score = float(bleu_score(refs, decode_captions(captions, idx_to_word)))
-        return Verdict(1.0 if score >= at_least else 0.0,
-                       f"validation BLEU-4 {score:.3f} (need >= {at_least:g}, reference {reference:.3f})")
-    return judge
 
 
 # The references are what the notebook's reference cells reach (seed 231). Over the seeds 231 and
