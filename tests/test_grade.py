@@ -29,7 +29,7 @@ def graded(tmp_path_factory):
     release_assignment(course, A1)
     examples = {e.student: e for e in stage_examples(course, A1)}
     before = _digest(course.submitted)
-    results = {r.student: r for r in grade_assignment(course, A1)}
+    results = {r.student: r for r in grade_assignment(course, A1, jobs=2)}
     return course, examples, results, before
 
 
