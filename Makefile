@@ -19,7 +19,7 @@ course: book system
 	$(BIN)/python -m autograder course --jobs 2 $(ASSIGNMENTS)
 
 test: env system
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest
 
 env: $(STAMP) $(MATHJAX)
 
